@@ -1,0 +1,92 @@
+/*
+ * ratmem.h - the RatAPI: RatOS memory management for Linux.
+ *
+ * Heap allocation that always returns zeroed memory, VirtualAlloc-style
+ * reserve/commit/protect/release with W^X enforced, named shared memory
+ * with owner-only permissions, memory-mapped file views, and per-thread
+ * status codes.  Every function is thread-safe.  See ratmem(3).
+ */
+#ifndef RATMEM_H
+#define RATMEM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RAT_API __attribute__((visibility("default")))
+#else
+#define RAT_API
+#endif
+
+typedef void *RatMemPtr;
+
+/* Status codes.  The first five are the spec's; later ones are additions. */
+typedef enum {
+    RAT_STATUS_OK,             /* success */
+    RAT_STATUS_ERROR,          /* failure not covered below (see errno) */
+    RAT_STATUS_INVALID_ARG,    /* bad argument: size, flags, pointer, name */
+    RAT_STATUS_NO_MEMORY,      /* out of memory or address space, overflow */
+    RAT_STATUS_PERMISSION,     /* W^X violation, or EACCES/EPERM */
+    RAT_STATUS_EXISTS,         /* shared memory name already exists */
+    RAT_STATUS_NOT_FOUND,      /* shared memory name does not exist */
+    RAT_STATUS_UNSUPPORTED     /* not available in this process */
+} RatStatus;
+
+typedef enum {
+    RAT_MEM_COMMIT,
+    RAT_MEM_RESERVE
+} RatMemAllocType;
+
+typedef enum {
+    RAT_MEM_PRIVATE,
+    RAT_MEM_SHARED
+} RatMemMapType;
+
+/* Protection flags: bits, combined with |.  RAT_MEM_WRITE|RAT_MEM_EXECUTE
+ * together is always refused with RAT_STATUS_PERMISSION (W^X). */
+#define RAT_MEM_NONE    0x0
+#define RAT_MEM_READ    0x1
+#define RAT_MEM_WRITE   0x2
+#define RAT_MEM_EXECUTE 0x4
+
+/* Heap allocation: RatMemAlloc(3).  Every byte handed out is zero. */
+RAT_API RatMemPtr RatMemAlloc(size_t size);
+RAT_API RatMemPtr RatMemCalloc(size_t count, size_t size);
+RAT_API RatMemPtr RatMemRealloc(RatMemPtr ptr, size_t newSize);
+RAT_API RatStatus RatMemFree(RatMemPtr ptr);
+
+/* Virtual memory: RatMemReserve(3). */
+RAT_API RatMemPtr RatMemReserve(size_t size);
+RAT_API RatStatus RatMemCommit(RatMemPtr ptr, size_t size, int protectionFlags);
+RAT_API RatStatus RatMemDecommit(RatMemPtr ptr, size_t size);
+RAT_API RatStatus RatMemProtect(RatMemPtr ptr, size_t size, int protectionFlags);
+RAT_API RatStatus RatMemRelease(RatMemPtr ptr, size_t size);
+
+/* Shared memory: RatSharedMemCreate(3). */
+RAT_API RatMemPtr RatSharedMemCreate(const char *name, size_t size);
+RAT_API RatMemPtr RatSharedMemOpen(const char *name);
+RAT_API RatStatus RatSharedMemClose(RatMemPtr ptr);
+RAT_API RatStatus RatSharedMemUnlink(const char *name);
+RAT_API RatStatus RatSharedMemSize(RatMemPtr ptr, size_t *size);
+
+/* Memory-mapped file views: RatFileMapView(3). */
+RAT_API RatMemPtr RatFileMapView(int fd, size_t offset, size_t length,
+                                 int protectionFlags, RatMemMapType type);
+RAT_API RatStatus RatFileUnmapView(RatMemPtr ptr);
+
+/* Status: RatGetLastError(3). */
+RAT_API RatStatus RatGetLastError(void);
+RAT_API const char *RatStatusString(RatStatus status);
+
+/* Leak report on demand, under libratmem-preload.so: RatLeakReport(3).
+ * path NULL writes where the report= option says (default stderr). */
+RAT_API RatStatus RatLeakReport(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RATMEM_H */

@@ -1,0 +1,23 @@
+#!/bin/sh
+# setup.sh - set up ratmem on a fresh Debian 12 machine: install the build
+# dependencies, build, and show it at work.  Run as root or with sudo rights.
+set -eu
+cd "$(dirname "$0")"
+
+PKGS="build-essential autoconf automake libtool pkg-config check libunwind-dev libdw-dev mandoc valgrind liblsan0 python3 perl g++"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y $missing
+fi
+
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure
+make -j"$(nproc)"
+
+echo "== the RatAPI example =="
+./examples/hello-ratapi

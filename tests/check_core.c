@@ -1,0 +1,76 @@
+/* check_core.c - unit tests of the core: protection policy and name rule. */
+#include <string.h>
+#include <sys/mman.h>
+#include "ratmem.h"
+#include "prot.h"
+#include "shmname.h"
+#include "suites.h"
+
+START_TEST(test_prot_mapping)
+{
+    int prot = -1;
+    ck_assert_int_eq(ratmem_prot_from_flags(RAT_MEM_NONE, &prot), RAT_STATUS_OK);
+    ck_assert_int_eq(prot, PROT_NONE);
+    ck_assert_int_eq(ratmem_prot_from_flags(RAT_MEM_READ | RAT_MEM_WRITE, &prot), RAT_STATUS_OK);
+    ck_assert_int_eq(prot, PROT_READ | PROT_WRITE);
+    ck_assert_int_eq(ratmem_prot_from_flags(RAT_MEM_READ | RAT_MEM_EXECUTE, &prot), RAT_STATUS_OK);
+    ck_assert_int_eq(prot, PROT_READ | PROT_EXEC);
+    ck_assert_int_eq(ratmem_prot_to_flags(PROT_READ | PROT_EXEC), RAT_MEM_READ | RAT_MEM_EXECUTE);
+}
+END_TEST
+
+START_TEST(test_prot_wx_refused)
+{
+    int prot = 12345;
+    ck_assert_int_eq(ratmem_prot_from_flags(RAT_MEM_WRITE | RAT_MEM_EXECUTE, &prot),
+                     RAT_STATUS_PERMISSION);
+    ck_assert_int_eq(ratmem_prot_from_flags(RAT_MEM_READ | RAT_MEM_WRITE | RAT_MEM_EXECUTE, &prot),
+                     RAT_STATUS_PERMISSION);
+    ck_assert_int_eq(prot, 12345);
+    ck_assert(ratmem_prot_is_wx(PROT_WRITE | PROT_EXEC));
+    ck_assert(!ratmem_prot_is_wx(PROT_READ | PROT_EXEC));
+}
+END_TEST
+
+START_TEST(test_prot_unknown_bits)
+{
+    int prot = 7;
+    ck_assert_int_eq(ratmem_prot_from_flags(0x8, &prot), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(ratmem_prot_from_flags(-1, &prot), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(prot, 7);
+}
+END_TEST
+
+START_TEST(test_shm_name_rule)
+{
+    char longname[RATMEM_SHM_NAME_MAX + 2];
+    ck_assert(ratmem_shm_name_valid("a"));
+    ck_assert(ratmem_shm_name_valid("ratmem-test_1.region"));
+    ck_assert(!ratmem_shm_name_valid(NULL));
+    ck_assert(!ratmem_shm_name_valid(""));
+    ck_assert(!ratmem_shm_name_valid("."));
+    ck_assert(!ratmem_shm_name_valid(".."));
+    ck_assert(!ratmem_shm_name_valid("/"));
+    ck_assert(!ratmem_shm_name_valid("a/b"));
+    ck_assert(!ratmem_shm_name_valid("sp ace"));
+    ck_assert(!ratmem_shm_name_valid("caf\xc3\xa9"));
+    memset(longname, 'x', RATMEM_SHM_NAME_MAX);
+    longname[RATMEM_SHM_NAME_MAX] = '\0';
+    ck_assert(ratmem_shm_name_valid(longname));
+    longname[RATMEM_SHM_NAME_MAX] = 'x';
+    longname[RATMEM_SHM_NAME_MAX + 1] = '\0';
+    ck_assert(!ratmem_shm_name_valid(longname));
+}
+END_TEST
+
+Suite *core_suite(void)
+{
+    Suite *s = suite_create("core");
+    TCase *tc = tcase_create("prot");
+    tcase_add_test(tc, test_prot_mapping);
+    tcase_add_test(tc, test_prot_wx_refused);
+    tcase_add_test(tc, test_prot_unknown_bits);
+    tcase_add_test(tc, test_shm_name_rule);
+    suite_add_tcase(s, tc);
+    return s;
+}

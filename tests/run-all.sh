@@ -1,0 +1,27 @@
+#!/bin/sh
+# run-all.sh - the whole test suite: the unit and integration tests
+# (make check), the core tests under ASan+UBSan and under valgrind, and
+# make distcheck.  Needs what setup.sh installs.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure
+make -j"$jobs"
+
+echo "== make check =="
+make -j"$jobs" check || { cat test-suite.log; exit 1; }
+
+echo "== core tests under ASan+UBSan =="
+rm -rf _build/sanitize && mkdir -p _build/sanitize
+(cd _build/sanitize && ../../configure -q --enable-sanitizers && \
+    make -j"$jobs" check-core) || { cat _build/sanitize/test-suite.log 2>/dev/null; exit 1; }
+
+echo "== core tests under valgrind =="
+make check-valgrind
+
+echo "== make distcheck =="
+make -j"$jobs" distcheck >_build/distcheck.log 2>&1 || { tail -50 _build/distcheck.log; exit 1; }
+echo "distcheck: ok"
+echo "run-all: every test passed"
