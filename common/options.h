@@ -1,0 +1,40 @@
+/* options.h - RATMEM_OPTIONS: one table of keys, parsed once without
+ * allocating.  The grammar is colon-separated key=value pairs (DESIGN.md);
+ * see libratmem-preload(7) for the keys. */
+#ifndef RATMEM_COMMON_OPTIONS_H
+#define RATMEM_COMMON_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RATMEM_PATH_MAX 4096
+
+enum ratmem_wx_mode { RATMEM_WX_ENFORCE, RATMEM_WX_WARN, RATMEM_WX_OFF };
+enum ratmem_format { RATMEM_FORMAT_TEXT, RATMEM_FORMAT_JSON };
+
+struct ratmem_options {
+    int leaks;                         /* 0/1: track live blocks, report at exit */
+    int wx;                            /* enum ratmem_wx_mode */
+    int zero;                          /* 0/1: zero every allocation */
+    char report[RATMEM_PATH_MAX];      /* "" = stderr; %p = pid */
+    int format;                        /* enum ratmem_format */
+    int stack_depth;                   /* 1..256 frames kept per allocation */
+    int reachable;                     /* 0/1: list reachable blocks in text too */
+    int exitcode;                      /* 0..255, 0 = leave the program's own */
+    char suppressions[RATMEM_PATH_MAX];/* "" = none */
+    int help;                          /* 0/1: print the keys at start-up */
+};
+
+/* Fill *o with the defaults. */
+void ratmem_options_defaults(struct ratmem_options *o);
+
+/* Parse str (may be NULL) into *o, which holds defaults or earlier values.
+ * Each unknown key or bad value writes one warning line to stderr naming it
+ * and keeps the default.  When secure is true (AT_SECURE), path-valued keys
+ * are ignored with a warning.  Never allocates. */
+void ratmem_options_parse(struct ratmem_options *o, const char *str, bool secure);
+
+/* Write the table of keys, defaults and meanings to fd. */
+void ratmem_options_help(int fd);
+
+#endif

@@ -1,0 +1,36 @@
+/* track.h - the leak tracker, reached through a narrow seam of event calls
+ * (as heaptrack's libheaptrack.h).  preload/ calls these and nothing else of
+ * the tracker; the tracker knows nothing of LD_PRELOAD.
+ *
+ * Calling rule: the caller (preload/) holds its per-thread reentrancy guard
+ * around every call, so any malloc made by the tracker or by the libraries it
+ * calls (libunwind, libdw, the loader) goes straight to glibc, untracked. */
+#ifndef RATMEM_TRACK_H
+#define RATMEM_TRACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "options.h"
+
+/* Once, early (constructor or first allocation); idempotent and thread-safe.
+ * opts stays valid for the life of the process. */
+void ratmem_track_init(const struct ratmem_options *opts);
+
+/* Events.  The allocation stack is captured inside, with the frames of the
+ * shim's own object left out. */
+void ratmem_track_alloc(void *p, size_t size);
+void ratmem_track_free(void *p);
+void ratmem_track_realloc(void *old, void *p, size_t size);
+
+/* Classify every live block and write the report to path (NULL: where the
+ * options say; "%p" expands to the pid).  *leaks_found (may be NULL) is set
+ * when direct or indirect leaks were reported.  Returns 0, or -1 when the
+ * report could not be written (one line on stderr says why). */
+int ratmem_track_report(const char *path, bool *leaks_found);
+
+/* fork(): prepare takes every tracker lock, parent and child release them. */
+void ratmem_track_atfork_prepare(void);
+void ratmem_track_atfork_parent(void);
+void ratmem_track_atfork_child(void);
+
+#endif
