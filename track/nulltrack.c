@@ -1,5 +1,5 @@
 /* nulltrack.c - placeholder tracker so the shim builds until the tracker
- * (track/*.c) is merged; it tracks nothing and reports nothing. */
+ * is merged; it tracks nothing and reports nothing. */
 #include "config.h"
 #include "track.h"
 void ratmem_track_init(const struct ratmem_options *opts) { (void)opts; }
