@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include "msg.h"
+#include "quota.h"
 #include "options.h"
 
-enum kind { K_BOOL, K_INT, K_PATH, K_ENUM };
+enum kind { K_BOOL, K_INT, K_PATH, K_ENUM, K_SIZE, K_SIGNAL };
 
 struct row {
     const char *key;
@@ -37,6 +39,8 @@ static const struct row rows[] = {
     { "reachable", K_BOOL, OFF(reachable), 0, 1, NULL, "0", "list still-reachable blocks in the text report too" },
     { "exitcode", K_INT, OFF(exitcode), 0, 255, NULL, "0", "exit status when leaks are found (0 = the program's own)" },
     { "suppressions", K_PATH, OFF(suppressions), 0, 0, NULL, "none", "file of leak:PATTERN lines to leave out" },
+    { "quota", K_SIZE, OFF(quota), 0, 0, NULL, "0", "bytes in use allowed, heap and mappings (K, M, G suffixes; 0 = no limit)" },
+    { "dump_signal", K_SIGNAL, OFF(dump_signal), 0, 0, NULL, "none", "signal that writes a heap dump of live blocks (USR1, USR2 or a number)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -80,6 +84,12 @@ static void expected(const struct row *r, char *buf, size_t len)
     case K_PATH:
         snprintf(buf, len, "a path shorter than %d bytes", RATMEM_PATH_MAX);
         break;
+    case K_SIZE:
+        snprintf(buf, len, "a byte count with an optional K, M or G suffix");
+        break;
+    case K_SIGNAL:
+        snprintf(buf, len, "USR1, USR2, or a signal number from 1 to 64 (not KILL or STOP)");
+        break;
     case K_ENUM: {
         size_t off = 0;
         for (int i = 0; r->names[i] && off < len; i++)
@@ -116,6 +126,22 @@ static void set_one(struct ratmem_options *o, const char *key, size_t klen,
                 ok = true;
             }
         break;
+    case K_SIZE:
+        ok = ratmem_quota_parse_size(val, vlen, (size_t *)(void *)field);
+        break;
+    case K_SIGNAL: {
+        int sig = 0;
+        if (vlen == 4 && memcmp(val, "USR1", 4) == 0)
+            sig = SIGUSR1;
+        else if (vlen == 4 && memcmp(val, "USR2", 4) == 0)
+            sig = SIGUSR2;
+        else if (!parse_int(val, vlen, 1, 64, &sig))
+            sig = 0;
+        ok = sig != 0 && sig != SIGKILL && sig != SIGSTOP;
+        if (ok)
+            *(int *)(void *)field = sig;
+        break;
+    }
     case K_PATH:
         if (secure) {
             ratmem_msg("option '%s' ignored in a secure-execution (setuid) program", r->key);

@@ -22,6 +22,18 @@ static inline void zero_block(void *p)
         memset(p, 0, malloc_usable_size(p));
 }
 
+/* Charge a new block to the quota; past it the block goes back and the
+ * call fails with ENOMEM. */
+static inline void *charge(void *p)
+{
+    if (p && shim_quota_on() && !ratmem_quota_charge(&ratmem_shim_quota, malloc_usable_size(p))) {
+        __libc_free(p);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return p;
+}
+
 static inline void track_alloc(void *p, size_t size)
 {
     if (p && shim_tracking()) {
@@ -52,6 +64,7 @@ SHIM_EXPORT void *malloc(size_t size)
         p = __libc_malloc(size);
         zero_block(p);
     }
+    p = charge(p);
     track_alloc(p, size);
     return p;
 }
@@ -59,7 +72,7 @@ SHIM_EXPORT void *malloc(size_t size)
 SHIM_EXPORT void *calloc(size_t n, size_t size)
 {
     shim_ensure_init();
-    void *p = __libc_calloc(n, size); /* zeroes, and checks n*size overflow */
+    void *p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
     track_alloc(p, n * size);
     return p;
 }
@@ -71,6 +84,8 @@ SHIM_EXPORT void free(void *p)
     /* Drop the record before the block goes back: once freed, another
      * thread may get the same address and record it anew. */
     track_free(p);
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, malloc_usable_size(p));
     __libc_free(p);
 }
 
@@ -85,13 +100,27 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
         return NULL;
     }
     size_t old_usable = malloc_usable_size(old);
+    if (shim_quota_on() && size > old_usable) {
+        /* Growing under a quota: a new block is charged before the old one
+         * goes, so a refusal leaves the old block as it was. */
+        void *n = malloc(size);
+        if (!n)
+            return NULL;
+        memcpy(n, old, old_usable);
+        free(old);
+        return n;
+    }
     void *p = __libc_realloc(old, size);
     if (!p)
         return NULL; /* old stays valid and tracked */
-    if (ratmem_shim_opts.zero) {
-        size_t usable = malloc_usable_size(p);
-        if (usable > old_usable)
-            memset((char *)p + old_usable, 0, usable - old_usable);
+    size_t usable = malloc_usable_size(p);
+    if (ratmem_shim_opts.zero && usable > old_usable)
+        memset((char *)p + old_usable, 0, usable - old_usable);
+    if (shim_quota_on()) {
+        if (usable < old_usable)
+            ratmem_quota_release(&ratmem_shim_quota, old_usable - usable);
+        else if (usable > old_usable)
+            ratmem_quota_charge(&ratmem_shim_quota, usable - old_usable); /* rounding only */
     }
     if (shim_tracking()) {
         ratmem_shim_guard++;
@@ -114,7 +143,7 @@ SHIM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
 static void *aligned(size_t align, size_t size)
 {
     shim_ensure_init();
-    void *p = __libc_memalign(align, size);
+    void *p = charge(__libc_memalign(align, size));
     if (ratmem_shim_opts.zero)
         zero_block(p);
     track_alloc(p, size);
@@ -151,7 +180,7 @@ SHIM_EXPORT void *memalign(size_t align, size_t size)
 SHIM_EXPORT void *valloc(size_t size)
 {
     shim_ensure_init();
-    void *p = __libc_valloc(size);
+    void *p = charge(__libc_valloc(size));
     if (ratmem_shim_opts.zero)
         zero_block(p);
     track_alloc(p, size);
@@ -161,7 +190,7 @@ SHIM_EXPORT void *valloc(size_t size)
 SHIM_EXPORT void *pvalloc(size_t size)
 {
     shim_ensure_init();
-    void *p = __libc_pvalloc(size);
+    void *p = charge(__libc_pvalloc(size));
     if (ratmem_shim_opts.zero)
         zero_block(p);
     track_alloc(p, size);

@@ -1,14 +1,17 @@
 /* mman.c - the interposed mapping calls: mmap, mmap64, mprotect,
- * pkey_mprotect, shmat.  Each asks the W^X policy (common/wx.c), then makes
- * the raw syscall.  mremap is not interposed: it keeps a mapping's
- * protection, so it cannot make a writable+executable mapping that mmap or
- * mprotect did not already allow. */
+ * pkey_mprotect, shmat ask the W^X policy (common/wx.c), then make the raw
+ * syscall.  mmap, munmap and mremap also keep the quota's account of the
+ * program's own mappings (common/mapacct.c) while a quota is set.  mremap
+ * keeps a mapping's protection, so it cannot make a writable+executable
+ * mapping that mmap or mprotect did not already allow. */
 #include "config.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "mapacct.h"
 #include "prim.h"
 #include "shim.h"
 #include "wx.h"
@@ -29,10 +32,27 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 {
     if (!allowed(prot, "mmap", caller))
         return MAP_FAILED;
+    size_t charged = 0;
+    if (shim_quota_on()) {
+        charged = ratmem_page_round(len);
+        if (!ratmem_quota_charge(&ratmem_shim_quota, charged)) {
+            errno = ENOMEM;
+            return MAP_FAILED;
+        }
+    }
     void *p = ratmem_prim_mmap(addr, len, prot, flags, fd, off);
     if (ratmem_prim_failed(p)) {
+        if (charged)
+            ratmem_quota_release(&ratmem_shim_quota, charged);
         errno = ratmem_prim_errno(p);
         return MAP_FAILED;
+    }
+    if (charged) {
+        /* MAP_FIXED may replace accounted pages: they are given back. */
+        size_t replaced = ratmem_mapacct_overlap(p, charged);
+        if (!ratmem_mapacct_add(p, charged))
+            replaced = charged; /* cannot account it: do not charge it */
+        ratmem_quota_release(&ratmem_shim_quota, replaced);
     }
     return p;
 }
@@ -45,6 +65,50 @@ SHIM_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_
 SHIM_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
     return do_mmap(addr, len, prot, flags, fd, off, CALLER);
+}
+
+SHIM_EXPORT int munmap(void *addr, size_t len)
+{
+    int rc = ratmem_prim_munmap(addr, len);
+    if (rc < 0) {
+        errno = -rc;
+        return -1;
+    }
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, ratmem_mapacct_remove(addr, ratmem_page_round(len)));
+    return 0;
+}
+
+SHIM_EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...)
+{
+    void *want = NULL;
+    if (flags & MREMAP_FIXED) {
+        va_list ap;
+        va_start(ap, flags);
+        want = va_arg(ap, void *);
+        va_end(ap);
+    }
+    size_t ol = ratmem_page_round(oldlen), nl = ratmem_page_round(newlen);
+    bool acct = shim_quota_on() && ratmem_mapacct_overlap(old, ol) > 0;
+    if (acct && nl > ol && !ratmem_quota_charge(&ratmem_shim_quota, nl - ol)) {
+        errno = ENOMEM;
+        return MAP_FAILED;
+    }
+    long r = syscall(SYS_mremap, old, oldlen, newlen, flags, want);
+    if (r == -1) {
+        if (acct && nl > ol)
+            ratmem_quota_release(&ratmem_shim_quota, nl - ol);
+        return MAP_FAILED;
+    }
+    if (acct) {
+        size_t had = ratmem_mapacct_remove(old, ol);
+        if (!ratmem_mapacct_add((void *)r, nl))
+            ratmem_quota_release(&ratmem_shim_quota, nl);
+        if (ol > nl)
+            ratmem_quota_release(&ratmem_shim_quota, ol - nl);
+        (void)had;
+    }
+    return (void *)r;
 }
 
 SHIM_EXPORT int mprotect(void *addr, size_t len, int prot)

@@ -19,6 +19,8 @@ struct ratmem_options ratmem_shim_opts = {
     .leaks = 0, .wx = RATMEM_WX_ENFORCE, .zero = 1, .stack_depth = 32,
 };
 _Bool ratmem_shim_ready;
+struct ratmem_quota ratmem_shim_quota;
+_Bool ratmem_shim_quota_on;
 __thread int ratmem_shim_guard __attribute__((tls_model("initial-exec")));
 
 /* 0 = not started, 1 = starting, 2 = done. */
@@ -73,6 +75,10 @@ void ratmem_shim_init(void)
     if (o.help)
         ratmem_options_help(2);
     ratmem_shim_opts = o;
+    if (o.quota) {
+        __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);
+        __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
+    }
     if (o.leaks) {
         ratmem_track_init(&ratmem_shim_opts);
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
@@ -97,6 +103,31 @@ SHIM_EXPORT int ratmem_preload_leak_report(const char *path)
     int rc = ratmem_track_report(path, NULL);
     ratmem_shim_guard--;
     return rc == 0 ? RAT_STATUS_OK : RAT_STATUS_ERROR;
+}
+
+/* The quota, for RatMemSetQuota(3) and RatAPI's own mappings. */
+SHIM_EXPORT void ratmem_preload_quota_set(size_t limit)
+{
+    __atomic_store_n(&ratmem_shim_quota.limit, limit, __ATOMIC_RELAXED);
+    __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
+}
+
+SHIM_EXPORT void ratmem_preload_quota_get(size_t *limit, size_t *used, size_t *peak)
+{
+    *limit = __atomic_load_n(&ratmem_shim_quota.limit, __ATOMIC_RELAXED);
+    *used = __atomic_load_n(&ratmem_shim_quota.used, __ATOMIC_RELAXED);
+    *peak = __atomic_load_n(&ratmem_shim_quota.peak, __ATOMIC_RELAXED);
+}
+
+SHIM_EXPORT int ratmem_preload_quota_charge(size_t n)
+{
+    return !shim_quota_on() || ratmem_quota_charge(&ratmem_shim_quota, n);
+}
+
+SHIM_EXPORT void ratmem_preload_quota_release(size_t n)
+{
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, n);
 }
 
 /* At exit: runs from _dl_fini, after the program's atexit handlers and the

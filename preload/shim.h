@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "options.h"
+#include "quota.h"
 
 #define SHIM_EXPORT __attribute__((visibility("default")))
 
@@ -32,6 +33,15 @@ static inline void shim_ensure_init(void)
 static inline bool shim_tracking(void)
 {
     return ratmem_shim_opts.leaks && ratmem_shim_ready && ratmem_shim_guard == 0;
+}
+
+/* The process's quota (shim.c owns it; atomics).  Counting is on from
+ * start-up when quota= is set, or from the first RatMemSetQuota call. */
+extern struct ratmem_quota ratmem_shim_quota;
+extern _Bool ratmem_shim_quota_on;
+static inline bool shim_quota_on(void)
+{
+    return __builtin_expect(__atomic_load_n(&ratmem_shim_quota_on, __ATOMIC_RELAXED), 0);
 }
 
 /* glibc's allocator underneath (exported by libc.so.6 since 2.2.5). */
