@@ -380,6 +380,58 @@ START_TEST(test_threads_alloc_realloc_free)
 }
 END_TEST
 
+/* Two threads free the same block at the same moment: exactly one wins,
+ * the other is refused as a double free. */
+#define RACE_ROUNDS 300
+
+struct race {
+    pthread_barrier_t start, done;
+    void *volatile block;
+    RatStatus result[2];
+};
+
+static struct race race;
+
+static void *race_free(void *arg)
+{
+    int me = (int)(uintptr_t)arg;
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        pthread_barrier_wait(&race.start);
+        race.result[me] = RatMemFree(race.block);
+        pthread_barrier_wait(&race.done);
+    }
+    return NULL;
+}
+
+START_TEST(test_racing_double_free_one_wins)
+{
+    pthread_t a, b;
+    ck_assert_int_eq(pthread_barrier_init(&race.start, NULL, 3), 0);
+    ck_assert_int_eq(pthread_barrier_init(&race.done, NULL, 3), 0);
+    ck_assert_int_eq(pthread_create(&a, NULL, race_free, (void *)0), 0);
+    ck_assert_int_eq(pthread_create(&b, NULL, race_free, (void *)1), 0);
+    int bad = 0;
+    for (int r = 0; r < RACE_ROUNDS; r++) {
+        race.block = RatMemAlloc(1 + (size_t)r % 64);
+        if (!race.block)
+            bad++;
+        pthread_barrier_wait(&race.start);
+        pthread_barrier_wait(&race.done);
+        int ok = (race.result[0] == RAT_STATUS_OK) + (race.result[1] == RAT_STATUS_OK);
+        int refused = (race.result[0] == RAT_STATUS_INVALID_ARG) +
+                      (race.result[1] == RAT_STATUS_INVALID_ARG);
+        if (ok != 1 || refused != 1)
+            bad++;
+    }
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    pthread_barrier_destroy(&race.start);
+    pthread_barrier_destroy(&race.done);
+    ck_assert_int_eq(bad, 0);
+    assert_heap_usable();
+}
+END_TEST
+
 Suite *heap_suite(void)
 {
     Suite *s = suite_create("heap");
@@ -411,6 +463,7 @@ Suite *heap_suite(void)
     tc = tcase_create("threads");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_threads_alloc_realloc_free);
+    tcase_add_test(tc, test_racing_double_free_one_wins);
     suite_add_tcase(s, tc);
     return s;
 }

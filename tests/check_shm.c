@@ -286,6 +286,45 @@ START_TEST(test_plain_shm_open_sees_data)
 }
 END_TEST
 
+START_TEST(test_no_access_is_permission)
+{
+    char name[64], path[128];
+    shm_name(name, sizeof name, "perm");
+    shm_clean(name);
+    char *a = RatSharedMemCreate(name, 64);
+    ck_assert_ptr_nonnull(a);
+    /* Mode 0000, and (when we are root) another user in the child: either
+     * way the child gets EACCES from the system. */
+    snprintf(path, sizeof path, "/%s", name);
+    int fd = shm_open(path, O_RDWR, 0);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fchmod(fd, 0), 0);
+    close(fd);
+    pid_t pid = fork();
+    ck_assert_int_ne(pid, -1);
+    if (pid == 0) {
+        int other_user = geteuid() == 0;
+        if (other_user && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(77);
+        if (RatSharedMemOpen(name) != NULL)
+            _exit(2);
+        if (RatGetLastError() != RAT_STATUS_PERMISSION)
+            _exit(3);
+        /* /dev/shm is sticky: another user cannot remove the name. */
+        if (other_user && RatSharedMemUnlink(name) != RAT_STATUS_PERMISSION)
+            _exit(4);
+        _exit(0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_int_eq(RatSharedMemClose(a), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemUnlink(name), RAT_STATUS_OK);
+    ck_assert_msg(WIFEXITED(st), "child status 0x%x", (unsigned)st);
+    if (WEXITSTATUS(st) != 77)
+        ck_assert_msg(WEXITSTATUS(st) == 0, "child failed at step %d", WEXITSTATUS(st));
+}
+END_TEST
+
 struct shared_block {
     pthread_mutex_t mu;
     int counter;
@@ -359,6 +398,7 @@ Suite *shm_suite(void)
     tcase_add_test(tc, test_unlink_missing_is_not_found);
     tcase_add_test(tc, test_open_empty_object_is_error);
     tcase_add_test(tc, test_close_non_base_is_invalid_arg);
+    tcase_add_test(tc, test_no_access_is_permission);
     suite_add_tcase(s, tc);
     return s;
 }
