@@ -266,6 +266,71 @@ START_TEST(test_unmap_unknown_pointer_is_invalid_arg)
 }
 END_TEST
 
+START_TEST(test_unmap_of_other_mappings_is_invalid_arg)
+{
+    size_t pg = ps();
+    char name[64];
+    snprintf(name, sizeof name, "ratmem-test-%ld-fv", (long)getpid());
+    RatSharedMemUnlink(name);
+    char *shm = RatSharedMemCreate(name, pg);
+    ck_assert_ptr_nonnull(shm);
+    char *res = RatMemReserve(pg);
+    ck_assert_ptr_nonnull(res);
+    ck_assert_int_eq(RatFileUnmapView(shm), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(RatFileUnmapView(res), RAT_STATUS_INVALID_ARG);
+    shm[0] = 1; /* still mapped */
+    ck_assert_int_eq(RatMemRelease(res, 0), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemClose(shm), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemUnlink(name), RAT_STATUS_OK);
+    /* And a view is no shared memory region or reservation. */
+    make_file(pg);
+    char *v = RatFileMapView(tmp_fd, 0, 0, RAT_MEM_READ, RAT_MEM_SHARED);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(RatSharedMemClose(v), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(RatMemRelease(v, 0), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(RatMemProtect(v, pg, RW), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(v[0], pattern(0));
+    ck_assert_int_eq(RatFileUnmapView(v), RAT_STATUS_OK);
+    drop_file();
+}
+END_TEST
+
+START_TEST(test_unmappable_fd_is_invalid_arg)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_ptr_null(RatFileMapView(fds[0], 0, 0, RAT_MEM_READ, RAT_MEM_PRIVATE));
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_INVALID_ARG);
+    ck_assert_ptr_null(RatFileMapView(fds[0], 0, 4096, RAT_MEM_READ, RAT_MEM_PRIVATE));
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_INVALID_ARG);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
+START_TEST(test_write_only_fd_is_permission)
+{
+    make_file(ps());
+    int wo = open(tmp_path, O_WRONLY);
+    ck_assert_int_ge(wo, 0);
+    /* Every mapping needs read access to the file. */
+    ck_assert_ptr_null(RatFileMapView(wo, 0, 0, RAT_MEM_READ, RAT_MEM_SHARED));
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_PERMISSION);
+    close(wo);
+    drop_file();
+}
+END_TEST
+
+START_TEST(test_huge_offset_is_invalid_arg)
+{
+    make_file(ps());
+    size_t off = SIZE_MAX & ~(ps() - 1);
+    ck_assert_ptr_null(RatFileMapView(tmp_fd, off, ps(), RAT_MEM_READ, RAT_MEM_PRIVATE));
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_INVALID_ARG);
+    drop_file();
+}
+END_TEST
+
 Suite *fileview_suite(void)
 {
     Suite *s = suite_create("fileview");
@@ -290,6 +355,10 @@ Suite *fileview_suite(void)
     tcase_add_test(tc, test_offset_beyond_eof_is_invalid_arg);
     tcase_add_test(tc, test_empty_file_whole_view_is_invalid_arg);
     tcase_add_test(tc, test_unmap_unknown_pointer_is_invalid_arg);
+    tcase_add_test(tc, test_unmap_of_other_mappings_is_invalid_arg);
+    tcase_add_test(tc, test_unmappable_fd_is_invalid_arg);
+    tcase_add_test(tc, test_write_only_fd_is_permission);
+    tcase_add_test(tc, test_huge_offset_is_invalid_arg);
     suite_add_tcase(s, tc);
     return s;
 }

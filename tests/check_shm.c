@@ -260,6 +260,20 @@ START_TEST(test_close_non_base_is_invalid_arg)
 }
 END_TEST
 
+START_TEST(test_close_of_other_mappings_is_invalid_arg)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    char *res = RatMemReserve(pg);
+    ck_assert_ptr_nonnull(res);
+    ck_assert_int_eq(RatMemCommit(res, pg, RAT_MEM_READ | RAT_MEM_WRITE), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemClose(res), RAT_STATUS_INVALID_ARG);
+    size_t sz = 0;
+    ck_assert_int_eq(RatSharedMemSize(res, &sz), RAT_STATUS_INVALID_ARG);
+    res[0] = 1; /* still committed */
+    ck_assert_int_eq(RatMemRelease(res, 0), RAT_STATUS_OK);
+}
+END_TEST
+
 START_TEST(test_plain_shm_open_sees_data)
 {
     char name[64], path[128];
@@ -398,6 +412,7 @@ Suite *shm_suite(void)
     tcase_add_test(tc, test_unlink_missing_is_not_found);
     tcase_add_test(tc, test_open_empty_object_is_error);
     tcase_add_test(tc, test_close_non_base_is_invalid_arg);
+    tcase_add_test(tc, test_close_of_other_mappings_is_invalid_arg);
     tcase_add_test(tc, test_no_access_is_permission);
     suite_add_tcase(s, tc);
     return s;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -309,6 +310,32 @@ START_TEST(test_ranges_outside_reservations_are_invalid_arg)
 }
 END_TEST
 
+START_TEST(test_other_mappings_are_not_reservations)
+{
+    size_t pg = ps();
+    char name[64];
+    snprintf(name, sizeof name, "ratmem-test-%ld-vmem", (long)getpid());
+    RatSharedMemUnlink(name);
+    char *shm = RatSharedMemCreate(name, 2 * pg);
+    ck_assert_ptr_nonnull(shm);
+    char *heap = RatMemAlloc(2 * pg);
+    ck_assert_ptr_nonnull(heap);
+    void *other[] = { shm, heap };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(RatMemCommit(other[i], pg, RAT_MEM_READ), RAT_STATUS_INVALID_ARG);
+        ck_assert_int_eq(RatMemProtect(other[i], pg, RAT_MEM_READ), RAT_STATUS_INVALID_ARG);
+        ck_assert_int_eq(RatMemDecommit(other[i], pg), RAT_STATUS_INVALID_ARG);
+        ck_assert_int_eq(RatMemRelease(other[i], 0), RAT_STATUS_INVALID_ARG);
+    }
+    /* Both untouched: still writable and live. */
+    shm[pg] = 1;
+    heap[pg] = 1;
+    ck_assert_int_eq(RatMemFree(heap), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemClose(shm), RAT_STATUS_OK);
+    ck_assert_int_eq(RatSharedMemUnlink(name), RAT_STATUS_OK);
+}
+END_TEST
+
 START_TEST(test_ranges_partly_outside_are_invalid_arg)
 {
     size_t pg = ps();
@@ -507,6 +534,7 @@ Suite *vmem_suite(void)
     tcase_add_test(tc, test_zero_sizes_are_invalid_arg);
     tcase_add_test(tc, test_ranges_outside_reservations_are_invalid_arg);
     tcase_add_test(tc, test_ranges_partly_outside_are_invalid_arg);
+    tcase_add_test(tc, test_other_mappings_are_not_reservations);
     tcase_add_test(tc, test_protect_uncommitted_is_invalid_arg);
     tcase_add_test(tc, test_huge_reserve_is_no_memory);
     suite_add_tcase(s, tc);
