@@ -16,19 +16,33 @@
 #include "ratmem.h"
 #include "suites.h"
 
-/* "ratmem-test-PID-TAG" in buf. */
-static const char *shm_name(char *buf, size_t len, const char *tag)
-{
-    snprintf(buf, len, "ratmem-test-%ld-%s", (long)getpid(), tag);
-    return buf;
-}
-
 /* Remove a leftover object of that name, quietly. */
 static void shm_clean(const char *name)
 {
     char path[300];
     snprintf(path, sizeof path, "/%s", name);
     shm_unlink(path);
+}
+
+/* The names the running test made, removed by its teardown even when an
+ * assertion stopped it half-way. */
+static char used_names[4][64];
+static int n_used;
+
+static void shm_forget(void)
+{
+    for (int i = 0; i < n_used; i++)
+        shm_clean(used_names[i]);
+    n_used = 0;
+}
+
+/* "ratmem-test-PID-TAG" in buf. */
+static const char *shm_name(char *buf, size_t len, const char *tag)
+{
+    snprintf(buf, len, "ratmem-test-%ld-%s", (long)getpid(), tag);
+    if (n_used < 4)
+        snprintf(used_names[n_used++], sizeof used_names[0], "%s", buf);
+    return buf;
 }
 
 static int all_zero(const void *p, size_t n)
@@ -395,6 +409,7 @@ Suite *shm_suite(void)
 {
     Suite *s = suite_create("shm");
     TCase *tc = tcase_create("lifecycle");
+    tcase_add_checked_fixture(tc, NULL, shm_forget);
     tcase_add_test(tc, test_create_open_close_unlink);
     tcase_add_test(tc, test_created_region_is_zeroed);
     tcase_add_test(tc, test_created_mode_is_0600_even_with_umask_0);
@@ -404,6 +419,7 @@ Suite *shm_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");
+    tcase_add_checked_fixture(tc, NULL, shm_forget);
     tcase_add_test(tc, test_bad_names_are_invalid_arg);
     tcase_add_test(tc, test_create_size_zero_is_invalid_arg);
     tcase_add_test(tc, test_create_huge_is_no_memory);
