@@ -149,7 +149,9 @@ static bool set_take(void *p, size_t *size)
 /* A zeroed block of size bytes, charged to the quota and recorded. */
 static void *alloc_zeroed(size_t size)
 {
-    if (!ratmem_quota_charge_heap(size))
+    /* No object may exceed PTRDIFF_MAX (glibc refuses it too); asking the
+     * allocator anyway aborts under ASan and is an error under valgrind. */
+    if (size > (size_t)PTRDIFF_MAX || !ratmem_quota_charge_heap(size))
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     void *p = calloc(1, size);
     if (!p || !set_insert(p, size)) {

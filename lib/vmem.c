@@ -7,6 +7,7 @@
  * read as zero when committed again.  Each reservation keeps a bitmap of
  * its committed pages (in regions.c), under the registry lock. */
 #include "config.h"
+#include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include "internal.h"
@@ -39,8 +40,12 @@ RatMemPtr RatMemReserve(size_t size)
     size_t bmlen = ratmem_page_round((npages + 7) / 8);
 
     void *base = ratmem_prim_mmap(NULL, len, PROT_NONE, RESERVE_FLAGS, -1, 0);
-    if (ratmem_prim_failed(base))
-        return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(base)));
+    if (ratmem_prim_failed(base)) {
+        /* The arguments are ours and valid, so EINVAL ("length too large",
+         * as valgrind and some kernels say) is also lack of address space. */
+        int err = ratmem_prim_errno(base);
+        return ratmem_fail_null(err == EINVAL ? RAT_STATUS_NO_MEMORY : ratmem_status_from_errno(err));
+    }
     void *bm = ratmem_prim_mmap(NULL, bmlen, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ratmem_prim_failed(bm)) {
