@@ -213,11 +213,11 @@ END_TEST
 START_TEST(test_huge_reserve_rounds_and_aligns)
 {
     size_t hps = RatMemHugePageSize();
-    RatPageKind got;
+    RatPageKind got, want = expected_kind(1);
     char *p = RatMemReserveHuge(1, &got);
     ck_assert_ptr_nonnull(p);
     ck_assert_uint_eq((uintptr_t)p % hps, 0);
-    ck_assert_int_eq(got, expected_kind(1));
+    ck_assert_int_eq(got, want);
     /* The whole huge page is part of the reservation, the next is not. */
     ck_assert_int_eq(RatMemCommit(p, hps, RAT_MEM_READ | RAT_MEM_WRITE), RAT_STATUS_OK);
     ck_assert_int_eq(p[0], 0);
@@ -241,10 +241,10 @@ END_TEST
 START_TEST(test_huge_kernel_backing)
 {
     size_t hps = RatMemHugePageSize(), len = 2 * hps;
-    RatPageKind got;
+    RatPageKind got, want = expected_kind(2);
     char *p = RatMemReserveHuge(len, &got);
     ck_assert_ptr_nonnull(p);
-    ck_assert_int_eq(got, expected_kind(2));
+    ck_assert_int_eq(got, want);
     ck_assert_int_eq(RatMemCommit(p, len, RAT_MEM_READ | RAT_MEM_WRITE), RAT_STATUS_OK);
     touch(p, len);
     struct smaps_entry e;
