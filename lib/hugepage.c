@@ -17,6 +17,7 @@
  *   3. normal pages: the same aligned mapping, without the advice.
  * Each is then registered as an ordinary reservation (vmem.c). */
 #include "config.h"
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,9 +46,13 @@ static long long meminfo_value(const char *key)
     if (ratmem_read_small_file("/proc/meminfo", buf, sizeof buf) < 0)
         return -1;
     size_t klen = strlen(key);
-    for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+    for (const char *line = buf; *line;) {
         if (strncmp(line, key, klen) == 0 && line[klen] == ':')
             return strtoll(line + klen + 1, NULL, 10);
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
     }
     return -1;
 }
@@ -117,7 +122,7 @@ static void *map_aligned(size_t len, size_t align)
     size_t ps = ratmem_page_size();
     size_t extra = align > ps ? align - ps : 0;
     if (len > SIZE_MAX - extra)
-        return (void *)-12L; /* -ENOMEM */
+        return (void *)(long)-ENOMEM;
     char *p = ratmem_prim_mmap(NULL, len + extra, PROT_NONE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ratmem_prim_failed(p))
@@ -146,14 +151,14 @@ RatMemPtr RatMemReserveHuge(size_t size, RatPageKind *got)
 
     RatPageKind kind = RAT_PAGES_NORMAL;
     size_t granule = 0;
-    void *base = (void *)-1L;
+    void *base = (void *)(long)-ENOMEM;
     if (explicit_possible(len / hps)) {
         base = ratmem_prim_mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
                                 -1, 0);
         if (!ratmem_prim_failed(base) && ((uintptr_t)base & (hps - 1)) != 0) {
             /* A pool of another size answered: not what was promised. */
             ratmem_prim_munmap(base, len);
-            base = (void *)-1L;
+            base = (void *)(long)-EINVAL;
         }
         if (!ratmem_prim_failed(base)) {
             kind = RAT_PAGES_HUGE_EXPLICIT;

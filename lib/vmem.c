@@ -84,7 +84,9 @@ static struct ratmem_region *span_region(const void *ptr, size_t size, char **st
 /* Locked: drop the contents of [start, start+len) in r and make it
  * inaccessible.  mprotect + MADV_DONTNEED keeps the mapping, so its NUMA
  * policy and huge page advice stay; where the kernel refuses MADV_DONTNEED
- * (hugetlb before Linux 5.18, locked pages) fresh pages are mapped over it. */
+ * (hugetlb before Linux 5.18, locked pages) fresh pages are mapped over it.
+ * Should that fail too, the pages may be left inaccessible but still
+ * committed in the bitmap (RatMemProtect can open them again). */
 static int decommit_span(const struct ratmem_region *r, char *start, size_t len)
 {
     int rc = ratmem_prim_mprotect(start, len, PROT_NONE);
