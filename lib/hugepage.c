@@ -167,8 +167,13 @@ RatMemPtr RatMemReserveHuge(size_t size, RatPageKind *got)
     }
     if (ratmem_prim_failed(base)) {
         base = map_aligned(len, hps);
-        if (ratmem_prim_failed(base))
-            return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(base)));
+        if (ratmem_prim_failed(base)) {
+            /* The arguments are ours and valid, so EINVAL ("length too
+             * large", as valgrind says) is lack of address space too. */
+            int err = ratmem_prim_errno(base);
+            return ratmem_fail_null(err == EINVAL ? RAT_STATUS_NO_MEMORY
+                                                  : ratmem_status_from_errno(err));
+        }
         if (thp_possible() && ratmem_prim_madvise(base, len, MADV_HUGEPAGE) == 0)
             kind = RAT_PAGES_HUGE_TRANSPARENT;
     }

@@ -218,6 +218,10 @@ START_TEST(test_huge_reserve_bad_size)
     ck_assert_int_eq(RatGetLastError(), RAT_STATUS_NO_MEMORY);
     ck_assert_ptr_null(RatMemReserveHuge(SIZE_MAX / 2 + 1, NULL));
     ck_assert_int_eq(RatGetLastError(), RAT_STATUS_NO_MEMORY);
+    /* Within the size limit, but larger than any address space. */
+    ck_assert_ptr_null(RatMemReserveHuge((size_t)PTRDIFF_MAX / 2 - (64u << 20), &got));
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_NO_MEMORY);
+    ck_assert_int_eq(got, RAT_PAGES_NORMAL);
 }
 END_TEST
 
