@@ -75,3 +75,17 @@ int ratmem_prim_madvise(void *addr, size_t len, int advice)
 {
     return (int)raw(SYS_madvise, (long)addr, (long)len, advice, 0, 0, 0);
 }
+
+int ratmem_prim_mbind(void *addr, size_t len, int mode, const unsigned long *nodemask,
+                      unsigned long maxnode, unsigned flags)
+{
+    return (int)raw(SYS_mbind, (long)addr, (long)len, mode, (long)nodemask, (long)maxnode,
+                    (long)flags);
+}
+
+int ratmem_prim_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode,
+                              void *addr, unsigned long flags)
+{
+    return (int)raw(SYS_get_mempolicy, (long)mode, (long)nodemask, (long)maxnode, (long)addr,
+                    (long)flags, 0);
+}

@@ -26,4 +26,11 @@ int ratmem_prim_mprotect(void *addr, size_t len, int prot);
 int ratmem_prim_pkey_mprotect(void *addr, size_t len, int prot, int pkey);
 int ratmem_prim_madvise(void *addr, size_t len, int advice);
 
+/* Assumes addr page-aligned (huge-page-aligned in hugetlb), nodemask of maxnode-1 bits. */
+int ratmem_prim_mbind(void *addr, size_t len, int mode, const unsigned long *nodemask,
+                      unsigned long maxnode, unsigned flags);
+/* Assumes nodemask NULL or of maxnode-1 bits, at least the kernel's node count. */
+int ratmem_prim_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode,
+                              void *addr, unsigned long flags);
+
 #endif

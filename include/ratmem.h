@@ -91,6 +91,40 @@ RAT_API RatStatus RatMemGetQuota(size_t *limit, size_t *used, size_t *peak);
  * path NULL writes where the report= option says (default stderr). */
 RAT_API RatStatus RatLeakReport(const char *path);
 
+/* Huge pages: RatMemReserveHuge(3).  A reservation whose size is rounded up
+ * to RatMemHugePageSize() and whose base is aligned to it, backed by
+ * explicit huge pages (MAP_HUGETLB) when the system has enough free ones,
+ * else by transparent huge pages (madvise MADV_HUGEPAGE) when THP is not
+ * "never", else by normal pages; *got (may be NULL) says which.  It is an
+ * ordinary reservation for RatMemCommit, RatMemDecommit, RatMemProtect and
+ * RatMemRelease; with explicit huge pages those work in whole huge pages. */
+typedef enum {
+    RAT_PAGES_NORMAL,           /* normal pages */
+    RAT_PAGES_HUGE_TRANSPARENT, /* eligible for transparent huge pages */
+    RAT_PAGES_HUGE_EXPLICIT     /* explicit (hugetlb) huge pages, reserved */
+} RatPageKind;
+
+RAT_API size_t RatMemHugePageSize(void);
+RAT_API RatMemPtr RatMemReserveHuge(size_t size, RatPageKind *got);
+
+/* NUMA placement: RatNumaNodeCount(3).  Node numbers run from 0 to
+ * RatNumaNodeCount()-1.  RatMemSetNumaPolicy sets the memory policy of
+ * the pages of a live reservation (mbind(2)); node is ignored for
+ * RAT_NUMA_DEFAULT, and RAT_NUMA_ALL_NODES means every node the process
+ * may use for RAT_NUMA_BIND and RAT_NUMA_INTERLEAVE. */
+typedef enum {
+    RAT_NUMA_DEFAULT,           /* the thread's policy (usually local node) */
+    RAT_NUMA_PREFERRED,         /* try this node first, fall back to others */
+    RAT_NUMA_BIND,              /* only these nodes */
+    RAT_NUMA_INTERLEAVE         /* spread page by page over these nodes */
+} RatNumaPolicy;
+
+#define RAT_NUMA_ALL_NODES (-1)
+
+RAT_API int RatNumaNodeCount(void);
+RAT_API RatStatus RatMemSetNumaPolicy(RatMemPtr ptr, size_t size, RatNumaPolicy policy,
+                                      int node);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,9 @@ struct ratmem_region {
     enum ratmem_region_kind kind;
     unsigned char *committed; /* reservations: one bit per page */
     size_t committed_len;     /* bytes of the bitmap mapping */
+    size_t granule;           /* reservations: commit unit, a power of two
+                                 the base is aligned to (0: the page size) */
+    RatPageKind pages;        /* reservations: the page kind (hugepage.c) */
 };
 
 void ratmem_regions_lock(void);
@@ -50,5 +53,20 @@ struct ratmem_region *ratmem_regions_find_base(const void *base, enum ratmem_reg
 struct ratmem_region *ratmem_regions_find_range(const void *addr, size_t len, enum ratmem_region_kind kind);
 /* locked: drop a region returned by a find call (the pointer dies). */
 void ratmem_regions_remove(struct ratmem_region *r);
+/* locked: the reservation holding the pages of [ptr, ptr+size), or NULL
+ * (also for size 0 or a wrapping range).  *start and *len get that span
+ * rounded out to the reservation's granule. */
+struct ratmem_region *ratmem_regions_find_span(const void *ptr, size_t size, char **start,
+                                               size_t *len);
+
+/* vmem.c: register [base, base+len) (an inaccessible mapping made by the
+ * caller, len a multiple of granule) as a reservation of the given page
+ * kind.  On failure it unmaps base and returns a status (not recorded). */
+RatStatus ratmem_reservation_add(void *base, size_t len, size_t user_size, size_t granule,
+                                 RatPageKind pages);
+
+/* sysfile.c: read a small /proc or /sys file into buf (NUL-terminated, at
+ * most cap-1 bytes) without allocating; the length, or -1. */
+long ratmem_read_small_file(const char *path, char *buf, size_t cap);
 
 #endif

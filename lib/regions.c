@@ -80,3 +80,27 @@ void ratmem_regions_remove(struct ratmem_region *r)
     size_t i = (size_t)(r - regions);
     regions[i] = regions[--regions_len];
 }
+
+struct ratmem_region *ratmem_regions_find_span(const void *ptr, size_t size, char **start,
+                                               size_t *len)
+{
+    uintptr_t a = (uintptr_t)ptr, ps = ratmem_page_size();
+    if (size == 0 || a + size < a || a + size > UINTPTR_MAX - ps)
+        return NULL;
+    uintptr_t s = a & ~(ps - 1);
+    uintptr_t e = (a + size + ps - 1) & ~(ps - 1);
+    struct ratmem_region *r = ratmem_regions_find_range((void *)s, e - s,
+                                                        RATMEM_REGION_RESERVATION);
+    if (!r)
+        return NULL;
+    /* The base is granule-aligned and the size a granule multiple, so the
+     * widened span stays inside the reservation. */
+    if (r->granule > ps) {
+        uintptr_t g = r->granule;
+        s &= ~(g - 1);
+        e = (e + g - 1) & ~(g - 1);
+    }
+    *start = (char *)s;
+    *len = e - s;
+    return r;
+}

@@ -2,10 +2,11 @@
  * RatMemRelease: Win32 VirtualAlloc-style address space management.
  *
  * A reservation is an inaccessible (PROT_NONE, MAP_NORESERVE) anonymous
- * mapping.  Committing gives pages an access protection; decommitting maps
- * fresh PROT_NONE pages over them, so their contents are dropped and they
+ * mapping.  Committing gives pages an access protection; decommitting makes
+ * them inaccessible again and drops their contents (MADV_DONTNEED), so they
  * read as zero when committed again.  Each reservation keeps a bitmap of
- * its committed pages (in regions.c), under the registry lock. */
+ * its committed pages (in regions.c), under the registry lock.  Huge page
+ * reservations (hugepage.c) are the same with a larger commit granule. */
 #include "config.h"
 #include <errno.h>
 #include <stdint.h>
@@ -29,32 +30,21 @@ static inline void bit_set(unsigned char *bm, size_t i, bool v)
         bm[i / 8] &= (unsigned char)~(1u << (i % 8));
 }
 
-RatMemPtr RatMemReserve(size_t size)
+RatStatus ratmem_reservation_add(void *base, size_t len, size_t user_size, size_t granule,
+                                 RatPageKind pages)
 {
-    if (size == 0)
-        return ratmem_fail_null(RAT_STATUS_INVALID_ARG);
-    size_t len = ratmem_page_round(size);
-    if (len == 0 || len > (size_t)PTRDIFF_MAX)
-        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     size_t npages = len / ratmem_page_size();
     size_t bmlen = ratmem_page_round((npages + 7) / 8);
-
-    void *base = ratmem_prim_mmap(NULL, len, PROT_NONE, RESERVE_FLAGS, -1, 0);
-    if (ratmem_prim_failed(base)) {
-        /* The arguments are ours and valid, so EINVAL ("length too large",
-         * as valgrind and some kernels say) is also lack of address space. */
-        int err = ratmem_prim_errno(base);
-        return ratmem_fail_null(err == EINVAL ? RAT_STATUS_NO_MEMORY : ratmem_status_from_errno(err));
-    }
     void *bm = ratmem_prim_mmap(NULL, bmlen, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ratmem_prim_failed(bm)) {
         ratmem_prim_munmap(base, len);
-        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+        return RAT_STATUS_NO_MEMORY;
     }
     struct ratmem_region r = {
-        .base = base, .size = len, .user_size = size,
+        .base = base, .size = len, .user_size = user_size,
         .kind = RATMEM_REGION_RESERVATION, .committed = bm, .committed_len = bmlen,
+        .granule = granule, .pages = pages,
     };
     ratmem_regions_lock();
     bool ok = ratmem_regions_add(&r);
@@ -62,36 +52,60 @@ RatMemPtr RatMemReserve(size_t size)
     if (!ok) {
         ratmem_prim_munmap(bm, bmlen);
         ratmem_prim_munmap(base, len);
-        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+        return RAT_STATUS_NO_MEMORY;
     }
-    return base;
+    return RAT_STATUS_OK;
 }
 
-/* The pages covering [ptr, ptr+size): *start and *len, page-aligned.
- * False when size is 0 or the range wraps. */
-static bool page_span(const void *ptr, size_t size, char **start, size_t *len)
+RatMemPtr RatMemReserve(size_t size)
 {
-    uintptr_t a = (uintptr_t)ptr, ps = ratmem_page_size();
-    if (size == 0 || a + size < a || a + size > UINTPTR_MAX - ps)
-        return false;
-    uintptr_t s = a & ~(ps - 1);
-    uintptr_t e = (a + size + ps - 1) & ~(ps - 1);
-    *start = (char *)s;
-    *len = e - s;
-    return true;
+    if (size == 0)
+        return ratmem_fail_null(RAT_STATUS_INVALID_ARG);
+    size_t len = ratmem_page_round(size);
+    if (len == 0 || len > (size_t)PTRDIFF_MAX)
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+    void *base = ratmem_prim_mmap(NULL, len, PROT_NONE, RESERVE_FLAGS, -1, 0);
+    if (ratmem_prim_failed(base)) {
+        /* The arguments are ours and valid, so EINVAL ("length too large",
+         * as valgrind and some kernels say) is also lack of address space. */
+        int err = ratmem_prim_errno(base);
+        return ratmem_fail_null(err == EINVAL ? RAT_STATUS_NO_MEMORY : ratmem_status_from_errno(err));
+    }
+    RatStatus st = ratmem_reservation_add(base, len, size, 0, RAT_PAGES_NORMAL);
+    return st == RAT_STATUS_OK ? base : ratmem_fail_null(st);
 }
 
-/* Locked: the reservation holding the pages of [ptr, ptr+size), with the
- * index of the first page in *first. */
+/* Locked: the reservation holding the pages of [ptr, ptr+size), widened to
+ * its granule, with the index of the first page in *first. */
 static struct ratmem_region *span_region(const void *ptr, size_t size, char **start,
                                          size_t *len, size_t *first)
 {
-    if (!page_span(ptr, size, start, len))
-        return NULL;
-    struct ratmem_region *r = ratmem_regions_find_range(*start, *len, RATMEM_REGION_RESERVATION);
+    struct ratmem_region *r = ratmem_regions_find_span(ptr, size, start, len);
     if (r)
         *first = (size_t)(*start - r->base) / ratmem_page_size();
     return r;
+}
+
+/* Locked: drop the contents of [start, start+len) in r and make it
+ * inaccessible.  mprotect + MADV_DONTNEED keeps the mapping, so its NUMA
+ * policy and huge page advice stay; where the kernel refuses MADV_DONTNEED
+ * (hugetlb before Linux 5.18, locked pages) fresh pages are mapped over it.
+ * Should that fail too, the pages may be left inaccessible but still
+ * committed in the bitmap (RatMemProtect can open them again). */
+static int decommit_span(const struct ratmem_region *r, char *start, size_t len)
+{
+    int rc = ratmem_prim_mprotect(start, len, PROT_NONE);
+    if (rc == 0 && ratmem_prim_madvise(start, len, MADV_DONTNEED) == 0)
+        return 0;
+    int flags = r->pages == RAT_PAGES_HUGE_EXPLICIT
+                    ? MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED
+                    : RESERVE_FLAGS | MAP_FIXED;
+    void *p = ratmem_prim_mmap(start, len, PROT_NONE, flags, -1, 0);
+    if (ratmem_prim_failed(p))
+        return -ratmem_prim_errno(p);
+    if (r->pages == RAT_PAGES_HUGE_TRANSPARENT)
+        ratmem_prim_madvise(start, len, MADV_HUGEPAGE);
+    return 0;
 }
 
 RatStatus RatMemCommit(RatMemPtr ptr, size_t size, int protectionFlags)
@@ -137,9 +151,8 @@ RatStatus RatMemDecommit(RatMemPtr ptr, size_t size)
         ratmem_regions_unlock();
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
     }
-    void *p = ratmem_prim_mmap(start, len, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
-    bool ok = !ratmem_prim_failed(p);
-    if (ok) {
+    int rc = decommit_span(r, start, len);
+    if (rc == 0) {
         size_t n = len / ratmem_page_size(), dropped = 0;
         for (size_t i = 0; i < n; i++) {
             dropped += bit_get(r->committed, first + i);
@@ -148,7 +161,7 @@ RatStatus RatMemDecommit(RatMemPtr ptr, size_t size)
         ratmem_quota_release_map(dropped * ratmem_page_size());
     }
     ratmem_regions_unlock();
-    return ok ? RAT_STATUS_OK : ratmem_fail(ratmem_status_from_errno(ratmem_prim_errno(p)));
+    return rc == 0 ? RAT_STATUS_OK : ratmem_fail(ratmem_status_from_errno(-rc));
 }
 
 RatStatus RatMemProtect(RatMemPtr ptr, size_t size, int protectionFlags)

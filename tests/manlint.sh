@@ -20,9 +20,9 @@ status=0
 pages=0
 fail() { echo "manlint: $*"; status=1; }
 
-# dist_man_MANS, joined onto one line.
+# dist_man_MANS, its = and += lines joined onto one line.
 listed=$(sed -e ':a' -e '/\\$/{N;s/\\\n/ /;ba' -e '}' "$mandir/Makefile.inc" |
-    sed -n 's/^dist_man_MANS[ 	]*=//p' | tr '\t' ' ')
+    sed -n 's/^dist_man_MANS[ 	]*+\{0,1\}=//p' | tr '\t\n' '  ')
 
 for page in "$mandir"/*.[1-9]; do
     [ -f "$page" ] || continue
