@@ -288,6 +288,7 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
             if (++epoch == 0)
                 epoch = 2;
             mark[i] = epoch;
+            vs.epoch = epoch;
             scan_block(&s, &vs, i);
             drain(&s, &vs);
             kind[i] = RM_KIND_DIRECT;   /* a flood may come back to i */

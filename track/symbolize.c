@@ -56,9 +56,27 @@ void rm_sym_close(struct rm_symbolizer *sy)
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 
-/* C++ names through the host's __cxa_demangle when libstdc++ is loaded. */
+static const char *pool_add(struct rm_symbolizer *sy, const char *s, size_t n)
+{
+    if (!sy->pool || sy->pool_len + n + 1 > RM_SYM_POOL)
+        return NULL;
+    char *r = sy->pool + sy->pool_len;
+    memcpy(r, s, n);
+    r[n] = 0;
+    sy->pool_len += n + 1;
+    return r;
+}
+
+/* Symbol version suffixes ("@@GLIBC_2.34") dropped; C++ names through the
+ * host's __cxa_demangle when libstdc++ is loaded. */
 static const char *demangle(struct rm_symbolizer *sy, const char *name)
 {
+    const char *at = strchr(name, '@');
+    if (at && at > name) {
+        const char *c = pool_add(sy, name, (size_t)(at - name));
+        if (c)
+            name = c;
+    }
     if (!sy->pool || strncmp(name, "_Z", 2) != 0)
         return name;
     demangle_fn fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
@@ -68,15 +86,9 @@ static const char *demangle(struct rm_symbolizer *sy, const char *name)
     char *d = fn(name, NULL, NULL, &status);
     if (!d)
         return name;
-    size_t n = strlen(d) + 1;
-    const char *r = name;
-    if (status == 0 && sy->pool_len + n <= RM_SYM_POOL) {
-        memcpy(sy->pool + sy->pool_len, d, n);
-        r = sy->pool + sy->pool_len;
-        sy->pool_len += n;
-    }
+    const char *r = status == 0 ? pool_add(sy, d, strlen(d)) : NULL;
     free(d);
-    return r;
+    return r ? r : name;
 }
 
 void rm_sym_lookup(struct rm_symbolizer *sy, uintptr_t pc, struct rm_frame_info *out)
