@@ -26,7 +26,7 @@ typedef void *RatMemPtr;
 /* Status codes.  The first five are the spec's; later ones are additions. */
 typedef enum {
     RAT_STATUS_OK,             /* success */
-    RAT_STATUS_ERROR,          /* failure not covered below (see errno) */
+    RAT_STATUS_ERROR,          /* failure not covered below */
     RAT_STATUS_INVALID_ARG,    /* bad argument: size, flags, pointer, name */
     RAT_STATUS_NO_MEMORY,      /* out of memory or address space, overflow */
     RAT_STATUS_PERMISSION,     /* W^X violation, or EACCES/EPERM */
@@ -80,6 +80,12 @@ RAT_API RatStatus RatFileUnmapView(RatMemPtr ptr);
 /* Status: RatGetLastError(3). */
 RAT_API RatStatus RatGetLastError(void);
 RAT_API const char *RatStatusString(RatStatus status);
+
+/* Quota on bytes in use, heap and mappings together: RatMemSetQuota(3).
+ * limit 0 means no limit.  Past it, allocations fail with
+ * RAT_STATUS_NO_MEMORY (NULL with ENOMEM under the preload shim). */
+RAT_API RatStatus RatMemSetQuota(size_t limit);
+RAT_API RatStatus RatMemGetQuota(size_t *limit, size_t *used, size_t *peak);
 
 /* Leak report on demand, under libratmem-preload.so: RatLeakReport(3).
  * path NULL writes where the report= option says (default stderr). */

@@ -29,9 +29,13 @@ RatMemPtr RatFileMapView(int fd, size_t offset, size_t length, int protectionFla
         length = (size_t)(sb.st_size - (off_t)offset);
     }
     int flags = type == RAT_MEM_SHARED ? MAP_SHARED : MAP_PRIVATE;
+    if (!ratmem_quota_charge_map(length))
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     void *p = ratmem_prim_mmap(NULL, length, prot, flags, fd, (off_t)offset);
-    if (ratmem_prim_failed(p))
+    if (ratmem_prim_failed(p)) {
+        ratmem_quota_release_map(length);
         return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(p)));
+    }
     struct ratmem_region r = {
         .base = p, .size = length, .user_size = length, .kind = RATMEM_REGION_FILEVIEW,
     };
@@ -40,6 +44,7 @@ RatMemPtr RatFileMapView(int fd, size_t offset, size_t length, int protectionFla
     ratmem_regions_unlock();
     if (!ok) {
         ratmem_prim_munmap(p, length);
+        ratmem_quota_release_map(length);
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     }
     return p;
@@ -54,6 +59,7 @@ RatStatus RatFileUnmapView(RatMemPtr ptr)
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
     }
     ratmem_prim_munmap(r->base, r->size);
+    ratmem_quota_release_map(r->size);
     ratmem_regions_remove(r);
     ratmem_regions_unlock();
     return RAT_STATUS_OK;

@@ -146,16 +146,26 @@ static bool set_take(void *p, size_t *size)
     return found;
 }
 
+/* A zeroed block of size bytes, charged to the quota and recorded. */
 static void *alloc_zeroed(size_t size)
 {
-    void *p = calloc(1, size);
-    if (!p)
+    if (!ratmem_quota_charge_heap(size))
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
-    if (!set_insert(p, size)) {
+    void *p = calloc(1, size);
+    if (!p || !set_insert(p, size)) {
         free(p);
+        ratmem_quota_release_heap(size);
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     }
     return p;
+}
+
+/* Wipe, release and free a block taken out of the set. */
+static void free_block(void *p, size_t size)
+{
+    explicit_bzero(p, size);
+    free(p);
+    ratmem_quota_release_heap(size);
 }
 
 RatMemPtr RatMemAlloc(size_t size)
@@ -190,22 +200,17 @@ RatMemPtr RatMemRealloc(RatMemPtr ptr, size_t newSize)
         /* Shrink in place; the dropped tail is wiped, so growing later
          * hands out zeros again. */
         explicit_bzero((char *)ptr + newSize, old - newSize);
-        if (!set_insert(ptr, newSize)) {
-            /* Cannot record the new size: keep the old record instead. */
-            set_insert(ptr, old);
-            return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
-        }
+        set_insert(ptr, newSize); /* its slot was just freed: cannot fail */
+        ratmem_quota_release_heap(old - newSize);
         return ptr;
     }
-    void *q = calloc(1, newSize);
-    if (!q || !set_insert(q, newSize)) {
-        free(q);
+    void *q = alloc_zeroed(newSize);
+    if (!q) {
         set_insert(ptr, old); /* its slot was just freed: cannot fail */
-        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+        return NULL;
     }
     memcpy(q, ptr, old);
-    explicit_bzero(ptr, old);
-    free(ptr);
+    free_block(ptr, old);
     return q;
 }
 
@@ -216,7 +221,6 @@ RatStatus RatMemFree(RatMemPtr ptr)
     size_t size;
     if (!set_take(ptr, &size))
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
-    explicit_bzero(ptr, size);
-    free(ptr);
+    free_block(ptr, size);
     return RAT_STATUS_OK;
 }

@@ -14,6 +14,14 @@ void *ratmem_fail_null(RatStatus s);
  * NO_MEMORY, EINVAL -> INVALID_ARG, anything else -> ERROR). */
 RatStatus ratmem_status_from_errno(int err);
 
+/* quota.c: charge (false past the quota) and release RatAPI memory.
+ * Mappings are always charged; the heap only when the preload shim (which
+ * charges every malloc) is not loaded. */
+bool ratmem_quota_charge_map(size_t n);
+void ratmem_quota_release_map(size_t n);
+bool ratmem_quota_charge_heap(size_t n);
+void ratmem_quota_release_heap(size_t n);
+
 /* regions.c: a registry of the mappings RatAPI made (reservations, shared
  * memory, file views).  One mutex guards it; the functions below marked
  * "locked" must be called between ratmem_regions_lock and _unlock. */

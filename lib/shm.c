@@ -30,9 +30,13 @@ static bool object_path(const char *name, char *buf)
 
 static RatMemPtr map_and_register(int fd, size_t size)
 {
+    if (!ratmem_quota_charge_map(size))
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     void *p = ratmem_prim_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (ratmem_prim_failed(p))
+    if (ratmem_prim_failed(p)) {
+        ratmem_quota_release_map(size);
         return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(p)));
+    }
     struct ratmem_region r = {
         .base = p, .size = size, .user_size = size, .kind = RATMEM_REGION_SHARED,
     };
@@ -41,6 +45,7 @@ static RatMemPtr map_and_register(int fd, size_t size)
     ratmem_regions_unlock();
     if (!ok) {
         ratmem_prim_munmap(p, size);
+        ratmem_quota_release_map(size);
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     }
     return p;
@@ -98,6 +103,7 @@ RatStatus RatSharedMemClose(RatMemPtr ptr)
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
     }
     ratmem_prim_munmap(r->base, r->size);
+    ratmem_quota_release_map(r->size);
     ratmem_regions_remove(r);
     ratmem_regions_unlock();
     return RAT_STATUS_OK;

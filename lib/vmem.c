@@ -103,11 +103,20 @@ RatStatus RatMemCommit(RatMemPtr ptr, size_t size, int protectionFlags)
         ratmem_regions_unlock();
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
     }
+    /* Pages committed anew are charged to the quota. */
+    size_t n = len / ratmem_page_size(), fresh = 0;
+    for (size_t i = 0; i < n; i++)
+        fresh += !bit_get(r->committed, first + i);
+    if (fresh && !ratmem_quota_charge_map(fresh * ratmem_page_size())) {
+        ratmem_regions_unlock();
+        return ratmem_fail(RAT_STATUS_NO_MEMORY);
+    }
     int rc = ratmem_prim_mprotect(start, len, prot);
     if (rc == 0) {
-        size_t n = len / ratmem_page_size();
         for (size_t i = 0; i < n; i++)
             bit_set(r->committed, first + i, true);
+    } else if (fresh) {
+        ratmem_quota_release_map(fresh * ratmem_page_size());
     }
     ratmem_regions_unlock();
     return rc == 0 ? RAT_STATUS_OK : ratmem_fail(ratmem_status_from_errno(-rc));
@@ -126,9 +135,12 @@ RatStatus RatMemDecommit(RatMemPtr ptr, size_t size)
     void *p = ratmem_prim_mmap(start, len, PROT_NONE, RESERVE_FLAGS | MAP_FIXED, -1, 0);
     bool ok = !ratmem_prim_failed(p);
     if (ok) {
-        size_t n = len / ratmem_page_size();
-        for (size_t i = 0; i < n; i++)
+        size_t n = len / ratmem_page_size(), dropped = 0;
+        for (size_t i = 0; i < n; i++) {
+            dropped += bit_get(r->committed, first + i);
             bit_set(r->committed, first + i, false);
+        }
+        ratmem_quota_release_map(dropped * ratmem_page_size());
     }
     ratmem_regions_unlock();
     return ok ? RAT_STATUS_OK : ratmem_fail(ratmem_status_from_errno(ratmem_prim_errno(p)));
@@ -165,6 +177,10 @@ RatStatus RatMemRelease(RatMemPtr ptr, size_t size)
         ratmem_regions_unlock();
         return ratmem_fail(RAT_STATUS_INVALID_ARG);
     }
+    size_t npages = r->size / ratmem_page_size(), committed = 0;
+    for (size_t i = 0; i < npages; i++)
+        committed += bit_get(r->committed, i);
+    ratmem_quota_release_map(committed * ratmem_page_size());
     ratmem_prim_munmap(r->base, r->size);
     ratmem_prim_munmap(r->committed, r->committed_len);
     ratmem_regions_remove(r);

@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""run.py - ratmem's benchmark: each workload bare, under the shim with
+leaks=0 and leaks=1, and under LeakSanitizer preloaded the same way.
+Configurations alternate within each round (the order rotates), several
+rounds, and the table shows medians as ratios to bare: wall time and peak
+RSS.  The machines are noisy: compare ratios from one run, not times.
+
+usage: run.py --builddir DIR [--rounds N] [--quick] [--only NAME,...]
+"""
+import argparse
+import glob
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def lsan_path():
+    for pat in ("/usr/lib/x86_64-linux-gnu/liblsan.so.0", "/usr/lib/*/liblsan.so.0", "/usr/lib*/liblsan.so.0"):
+        hits = glob.glob(pat)
+        if hits:
+            return hits[0]
+    return None
+
+
+def make_inputs(tmp, quick):
+    scale = 10 if quick else 1
+    lines = 300000 // scale
+    with open(os.path.join(tmp, "sort.txt"), "w") as f:
+        x = 12345
+        for i in range(lines):
+            x = (x * 1103515245 + 12345) % 2**31
+            f.write(f"{x:010d} line {i} {'abcdefghij'[x % 10] * (x % 30)}\n")
+    funcs = 300 // scale
+    with open(os.path.join(tmp, "gen.c"), "w") as f:
+        f.write("#include <string.h>\n#include <stdlib.h>\n")
+        for i in range(funcs):
+            f.write(f"""
+struct s{i} {{ int a[{i % 7 + 1}]; char name[{i % 13 + 4}]; double d; }};
+int f{i}(int x, const char *s) {{
+    struct s{i} v; memset(&v, 0, sizeof v);
+    for (int k = 0; k < x % 17; k++) {{ v.a[k % {i % 7 + 1}] += k * {i}; v.d += k / 3.0; }}
+    if (s && strlen(s) > {i % 5}) return v.a[0] + (int)v.d + f{max(i - 1, 0)}(x - 1, s + 1);
+    switch (x & 7) {{ case 0: return {i}; case 1: return x * 3; case 2: return x ^ {i}; default: return (int)v.d; }}
+}}
+""")
+    with open(os.path.join(tmp, "py.py"), "w") as f:
+        f.write(f"""
+import json
+d = {{}}
+for i in range({200000 // scale}):
+    d["key%d" % i] = [i, str(i) * (i % 7), {{"n": i}}]
+s = json.dumps(list(d.items())[:{50000 // scale}])
+words = s.split(",")
+print(len(d), len(s), len(set(words)), sum(len(w) for w in words))
+""")
+    with open(os.path.join(tmp, "pl.pl"), "w") as f:
+        f.write(f"""
+my %h; my @a;
+for my $i (1..{300000 // scale}) {{ $h{{"k$i"}} = "v" x ($i % 50); push @a, join(",", $i, $i * 2); }}
+my $t = 0; for my $k (keys %h) {{ $t += length $h{{$k}}; }}
+my $j = join(";", @a); my @b = split(/;/, $j);
+print scalar(keys %h), " $t ", scalar(@b), "\\n";
+""")
+
+
+def workloads(builddir, tmp, quick):
+    ops = "200000" if quick else "2000000"
+    mb = os.path.join(builddir, "bench", "mallocbench")
+    return [
+        ("mallocbench-1t", [mb, "1", ops], {}),
+        ("mallocbench-2t", [mb, "2", str(int(ops) // 2)], {}),
+        ("python3", ["python3", os.path.join(tmp, "py.py")], {"PYTHONMALLOC": "malloc"}),
+        ("sort", ["sort", os.path.join(tmp, "sort.txt"), "-o", os.path.join(tmp, "sorted.txt")], {"LC_ALL": "C"}),
+        ("gcc -O2 -c", ["gcc", "-O2", "-c", os.path.join(tmp, "gen.c"), "-o", os.path.join(tmp, "gen.o")], {}),
+        ("perl", ["perl", os.path.join(tmp, "pl.pl")], {}),
+    ]
+
+
+def run_once(cmd, env):
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return wall, ru.ru_maxrss, p.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--builddir", default=".")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="tiny inputs (a smoke run)")
+    ap.add_argument("--only", default="", help="comma-separated workload names")
+    args = ap.parse_args()
+    builddir = os.path.abspath(args.builddir)
+    shim = os.path.join(builddir, "preload", ".libs", "libratmem-preload.so")
+    if not os.path.exists(shim):
+        print(f"bench: {shim} not built", file=sys.stderr)
+        return 1
+    lsan = lsan_path()
+    base_env = dict(os.environ)
+    base_env.pop("LD_PRELOAD", None)
+    base_env.pop("RATMEM_OPTIONS", None)
+    configs = [("bare", {})]
+    configs.append(("leaks=0", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=0"}))
+    configs.append(("leaks=1", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=1:report=/dev/null"}))
+    if lsan:
+        configs.append(("lsan", {"LD_PRELOAD": lsan, "LSAN_OPTIONS": "exitcode=0:log_path=/dev/null"}))
+    else:
+        print("bench: liblsan.so.0 not found (apt-get install liblsan0): LSan column skipped")
+
+    with tempfile.TemporaryDirectory(prefix="ratmem-bench.") as tmp:
+        make_inputs(tmp, args.quick)
+        wls = workloads(builddir, tmp, args.quick)
+        if args.only:
+            keep = set(args.only.split(","))
+            wls = [w for w in wls if w[0] in keep]
+        results = {}
+        for name, cmd, extra in wls:
+            for r in range(args.rounds):
+                order = configs[r % len(configs):] + configs[:r % len(configs)]
+                for cname, cenv in order:
+                    env = dict(base_env, **extra, **cenv)
+                    wall, rss, rc = run_once(cmd, env)
+                    if rc != 0:
+                        print(f"bench: {name} under {cname} exited {rc}", file=sys.stderr)
+                    results.setdefault((name, cname), []).append((wall, rss))
+        names = [c[0] for c in configs if c[0] != "bare"]
+        print(f"ratmem benchmark: medians of {args.rounds} round(s), configurations alternating; ratios to bare")
+        hdr = f"{'workload':<16}{'bare s':>9}" + "".join(f"{n + ' t':>11}" for n in names) \
+            + "".join(f"{n + ' rss':>12}" for n in names)
+        print(hdr)
+        print("-" * len(hdr))
+        for name, _, _ in wls:
+            bw = statistics.median(w for w, _ in results[(name, "bare")])
+            br = statistics.median(r for _, r in results[(name, "bare")])
+            row = f"{name:<16}{bw:>9.3f}"
+            for n in names:
+                w = statistics.median(x for x, _ in results[(name, n)])
+                row += f"{w / bw:>11.2f}"
+            for n in names:
+                r = statistics.median(x for _, x in results[(name, n)])
+                row += f"{r / br:>12.2f}"
+            print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

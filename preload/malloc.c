@@ -1,0 +1,198 @@
+/* malloc.c - the interposed malloc family.  Each entry point calls glibc's
+ * allocator (its __libc_* entry points, so no dlsym bootstrap), zeroes the
+ * block when zero=1, and hands the event to the tracker.  Nothing else. */
+#include "config.h"
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <string.h>
+#include "shim.h"
+#include "track.h"
+
+/* Blocks at least this large come from __libc_calloc, which skips clearing
+ * memory known to be zero (fresh mmap chunks, fresh top of the heap). */
+#define CALLOC_THRESHOLD (64 * 1024)
+
+/* Zero the whole usable size: a program may use all malloc_usable_size(p)
+ * bytes.  The shim keeps glibc's chunk layout, so glibc's own
+ * malloc_usable_size is exact and is not interposed. */
+static inline void zero_block(void *p)
+{
+    if (p)
+        memset(p, 0, malloc_usable_size(p));
+}
+
+/* Charge a new block to the quota; past it the block goes back and the
+ * call fails with ENOMEM. */
+static inline void *charge(void *p)
+{
+    if (p && shim_quota_on() && !ratmem_quota_charge(&ratmem_shim_quota, malloc_usable_size(p))) {
+        __libc_free(p);
+        errno = ENOMEM;
+        return NULL;
+    }
+    return p;
+}
+
+static inline void track_alloc(void *p, size_t size)
+{
+    if (p && shim_tracking()) {
+        ratmem_shim_guard++;
+        ratmem_track_alloc(p, size);
+        ratmem_shim_guard--;
+    }
+}
+
+static inline void track_free(void *p)
+{
+    if (p && shim_tracking()) {
+        ratmem_shim_guard++;
+        ratmem_track_free(p);
+        ratmem_shim_guard--;
+    }
+}
+
+SHIM_EXPORT void *malloc(size_t size)
+{
+    shim_ensure_init();
+    void *p;
+    if (!ratmem_shim_opts.zero) {
+        p = __libc_malloc(size);
+    } else if (size >= CALLOC_THRESHOLD) {
+        p = __libc_calloc(1, size);
+    } else {
+        p = __libc_malloc(size);
+        zero_block(p);
+    }
+    p = charge(p);
+    track_alloc(p, size);
+    return p;
+}
+
+SHIM_EXPORT void *calloc(size_t n, size_t size)
+{
+    shim_ensure_init();
+    void *p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
+    track_alloc(p, n * size);
+    return p;
+}
+
+SHIM_EXPORT void free(void *p)
+{
+    if (!p)
+        return;
+    /* Drop the record before the block goes back: once freed, another
+     * thread may get the same address and record it anew. */
+    track_free(p);
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, malloc_usable_size(p));
+    __libc_free(p);
+}
+
+SHIM_EXPORT void *realloc(void *old, size_t size)
+{
+    shim_ensure_init();
+    if (!old)
+        return malloc(size);
+    if (size == 0) {
+        /* glibc frees and returns NULL. */
+        free(old);
+        return NULL;
+    }
+    size_t old_usable = malloc_usable_size(old);
+    if (shim_quota_on() && size > old_usable) {
+        /* Growing under a quota: a new block is charged before the old one
+         * goes, so a refusal leaves the old block as it was. */
+        void *n = malloc(size);
+        if (!n)
+            return NULL;
+        memcpy(n, old, old_usable);
+        free(old);
+        return n;
+    }
+    void *p = __libc_realloc(old, size);
+    if (!p)
+        return NULL; /* old stays valid and tracked */
+    size_t usable = malloc_usable_size(p);
+    if (ratmem_shim_opts.zero && usable > old_usable)
+        memset((char *)p + old_usable, 0, usable - old_usable);
+    if (shim_quota_on()) {
+        if (usable < old_usable)
+            ratmem_quota_release(&ratmem_shim_quota, old_usable - usable);
+        else if (usable > old_usable)
+            ratmem_quota_charge(&ratmem_shim_quota, usable - old_usable); /* rounding only */
+    }
+    if (shim_tracking()) {
+        ratmem_shim_guard++;
+        ratmem_track_realloc(old, p, size);
+        ratmem_shim_guard--;
+    }
+    return p;
+}
+
+SHIM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(old, total);
+}
+
+static void *aligned(size_t align, size_t size)
+{
+    shim_ensure_init();
+    void *p = charge(__libc_memalign(align, size));
+    if (ratmem_shim_opts.zero)
+        zero_block(p);
+    track_alloc(p, size);
+    return p;
+}
+
+SHIM_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+    if (align % sizeof(void *) != 0 || (align & (align - 1)) != 0 || align == 0)
+        return EINVAL;
+    int saved = errno;
+    void *p = aligned(align, size);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+SHIM_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return aligned(align, size);
+}
+
+SHIM_EXPORT void *memalign(size_t align, size_t size)
+{
+    return aligned(align, size); /* glibc rounds a bad alignment up */
+}
+
+SHIM_EXPORT void *valloc(size_t size)
+{
+    shim_ensure_init();
+    void *p = charge(__libc_valloc(size));
+    if (ratmem_shim_opts.zero)
+        zero_block(p);
+    track_alloc(p, size);
+    return p;
+}
+
+SHIM_EXPORT void *pvalloc(size_t size)
+{
+    shim_ensure_init();
+    void *p = charge(__libc_pvalloc(size));
+    if (ratmem_shim_opts.zero)
+        zero_block(p);
+    track_alloc(p, size);
+    return p;
+}

@@ -1,0 +1,149 @@
+/* shim.c - start-up, options, fork handlers and the exit-time report of
+ * libratmem-preload.so.  The entry points live in malloc.c and mman.c. */
+#include "config.h"
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+#include "msg.h"
+#include "ratmem.h"
+#include "shim.h"
+#include "track.h"
+
+/* Written once by the thread that wins start-up (before it sets
+ * ratmem_shim_ready with release order); read-only afterwards. */
+struct ratmem_options ratmem_shim_opts = {
+    .leaks = 0, .wx = RATMEM_WX_ENFORCE, .zero = 1, .stack_depth = 32,
+};
+_Bool ratmem_shim_ready;
+struct ratmem_quota ratmem_shim_quota;
+_Bool ratmem_shim_quota_on;
+__thread int ratmem_shim_guard __attribute__((tls_model("initial-exec")));
+
+/* 0 = not started, 1 = starting, 2 = done. */
+static int init_state;
+
+extern char **__environ;
+
+static void atfork_prepare(void)
+{
+    if (ratmem_shim_opts.leaks) {
+        ratmem_shim_guard++;
+        ratmem_track_atfork_prepare();
+    }
+}
+
+static void atfork_parent(void)
+{
+    if (ratmem_shim_opts.leaks) {
+        ratmem_track_atfork_parent();
+        ratmem_shim_guard--;
+    }
+}
+
+static void atfork_child(void)
+{
+    if (ratmem_shim_opts.leaks) {
+        ratmem_track_atfork_child();
+        ratmem_shim_guard--;
+    }
+}
+
+void ratmem_shim_init(void)
+{
+    int expect = 0;
+    if (!__atomic_compare_exchange_n(&init_state, &expect, 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE)) {
+        /* Another thread is starting up (or this one, re-entered through
+         * the loader): callers go on with the defaults until it is done. */
+        return;
+    }
+    /* Before libc has set up the environment (allocations made by the
+     * loader itself), keep the defaults and try again on a later call. */
+    if (__environ == NULL) {
+        __atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
+        return;
+    }
+    ratmem_shim_guard++;
+    struct ratmem_options o;
+    ratmem_options_defaults(&o);
+    bool secure = getauxval(AT_SECURE) != 0;
+    ratmem_options_parse(&o, getenv("RATMEM_OPTIONS"), secure);
+    if (o.help)
+        ratmem_options_help(2);
+    ratmem_shim_opts = o;
+    if (o.quota) {
+        __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);
+        __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
+    }
+    if (o.leaks) {
+        ratmem_track_init(&ratmem_shim_opts);
+        pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    }
+    ratmem_shim_guard--;
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+    __atomic_store_n(&ratmem_shim_ready, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor(101))) static void shim_constructor(void)
+{
+    shim_ensure_init();
+}
+
+/* Leak report on demand: RatLeakReport(3) finds this with dlsym. */
+SHIM_EXPORT int ratmem_preload_leak_report(const char *path)
+{
+    shim_ensure_init();
+    if (!ratmem_shim_ready || !ratmem_shim_opts.leaks)
+        return RAT_STATUS_UNSUPPORTED; /* tracking is off */
+    ratmem_shim_guard++;
+    int rc = ratmem_track_report(path, NULL);
+    ratmem_shim_guard--;
+    return rc == 0 ? RAT_STATUS_OK : RAT_STATUS_ERROR;
+}
+
+/* The quota, for RatMemSetQuota(3) and RatAPI's own mappings. */
+SHIM_EXPORT void ratmem_preload_quota_set(size_t limit)
+{
+    __atomic_store_n(&ratmem_shim_quota.limit, limit, __ATOMIC_RELAXED);
+    __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
+}
+
+SHIM_EXPORT void ratmem_preload_quota_get(size_t *limit, size_t *used, size_t *peak)
+{
+    *limit = __atomic_load_n(&ratmem_shim_quota.limit, __ATOMIC_RELAXED);
+    *used = __atomic_load_n(&ratmem_shim_quota.used, __ATOMIC_RELAXED);
+    *peak = __atomic_load_n(&ratmem_shim_quota.peak, __ATOMIC_RELAXED);
+}
+
+SHIM_EXPORT int ratmem_preload_quota_charge(size_t n)
+{
+    return !shim_quota_on() || ratmem_quota_charge(&ratmem_shim_quota, n);
+}
+
+SHIM_EXPORT void ratmem_preload_quota_release(size_t n)
+{
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, n);
+}
+
+/* At exit: runs from _dl_fini, after the program's atexit handlers and the
+ * destructors of objects finalized before this one. */
+__attribute__((destructor(101))) static void shim_destructor(void)
+{
+    if (!ratmem_shim_ready || !ratmem_shim_opts.leaks)
+        return;
+    int saved = errno;
+    ratmem_shim_guard++;
+    bool leaks = false;
+    ratmem_track_report(NULL, &leaks);
+    ratmem_shim_guard--;
+    errno = saved;
+    if (leaks && ratmem_shim_opts.exitcode) {
+        fflush(NULL);
+        _exit(ratmem_shim_opts.exitcode);
+    }
+}

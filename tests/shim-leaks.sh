@@ -1,0 +1,30 @@
+#!/bin/sh
+# shim-leaks.sh - programs with known leaks: exact direct and indirect
+# counts in the JSON report, and the right function in the top frame.
+. "${top_srcdir:-.}/tests/lib.sh"
+CHECK="python3 $top_srcdir/tests/leakcheck.py"
+HOLDER="$top_builddir/tests/prog/.libs/libholder.so"
+
+# leak NAME CMD... -- CHECKS...: run CMD under the shim with a JSON report.
+leak() {
+    name=$1; shift
+    cmd=""; while [ "$1" != "--" ]; do cmd="$cmd '$1'"; shift; done; shift
+    rm -f "$TMP/rep.json"
+    out=$(eval "RATMEM_OPTIONS='format=json:report=$TMP/rep.json' timeout 120 env LD_PRELOAD='$SHIM' $cmd" 2>"$TMP/err"); rc=$?
+    if [ $rc != 0 ] || [ "$out" != done ]; then fail "$name: exit $rc, output '$out'"; head -5 "$TMP/err"; return; fi
+    if [ ! -s "$TMP/rep.json" ]; then fail "$name: no report written"; head -5 "$TMP/err"; return; fi
+    if msg=$($CHECK "$TMP/rep.json" "$@"); then pass "$name"; else fail "$name"; echo "$msg" | sed 's/^/    /'; fi
+}
+Z="indirect_bytes=0 indirect_blocks=0"
+leak "direct leak in main" "$PROG/leaky" direct -- direct_bytes=48 direct_blocks=1 $Z top:direct=main
+leak "deep call chain" "$PROG/leaky" deep -- direct_bytes=100 direct_blocks=1 $Z top:direct=deep_leak frames:direct=deep_leak,level,main
+leak "indirect children" "$PROG/leaky" indirect -- direct_bytes=32 direct_blocks=1 indirect_bytes=32 indirect_blocks=2 top:direct=make_tree top:indirect=make_tree
+leak "unreachable cycle" "$PROG/leaky" cycle -- direct_bytes=24 direct_blocks=1 indirect_bytes=24 indirect_blocks=1 top:direct=make_cycle
+leak "reachable from a global" "$PROG/leaky" reachable -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=200"
+leak "interior pointer" "$PROG/leaky" interior -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=300"
+leak "leak from a finished thread" "$PROG/leaky" thread -- direct_bytes=64 direct_blocks=1 $Z top:direct=thread_body
+leak "calloc, realloc, posix_memalign" "$PROG/leaky" family -- direct_bytes=698 direct_blocks=3 $Z top:direct=leak_calloc top:direct=leak_realloc top:direct=leak_memalign
+leak "static in a shared library" "$PROG/leaky" dso "$HOLDER" -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=256"
+leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z frames:direct=make_array
+leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
+finish
