@@ -336,6 +336,29 @@ START_TEST(test_scan_interior_pointer)
 }
 END_TEST
 
+START_TEST(test_scan_root_blocks)
+{
+    /* A block marked as a root block (the dynamic linker's) is reachable
+     * and so is what it points to; the rest is classified as usual. */
+    struct heap h;
+    heap_init(&h, 3, 2);
+    h.mem[0][0] = (uintptr_t)h.mem[1];
+    struct rm_block s[16];
+    memcpy(s, h.b, sizeof s);
+    rm_blocks_sort(s, h.n);
+    uint8_t root[3], k[3];
+    for (int i = 0; i < 3; i++)
+        root[i] = s[i].stack == 1;   /* block 0 */
+    ck_assert_int_eq(rm_scan_classify_ex(s, 3, NULL, 0, root, false, k), 0);
+    for (int i = 0; i < 3; i++)
+        h.kind[s[i].stack - 1] = k[i];
+    ck_assert_int_eq(h.kind[0], RM_KIND_REACHABLE);
+    ck_assert_int_eq(h.kind[1], RM_KIND_REACHABLE);
+    ck_assert_int_eq(h.kind[2], RM_KIND_DIRECT);
+    heap_free(&h);
+}
+END_TEST
+
 START_TEST(test_scan_big_list)
 {
     /* A leaked doubly linked list of 100000 nodes: one direct, rest
@@ -807,6 +830,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_scan_cycle);
     tcase_add_test(tc, test_scan_cycle_tail_low_address);
     tcase_add_test(tc, test_scan_interior_pointer);
+    tcase_add_test(tc, test_scan_root_blocks);
     tcase_add_test(tc, test_scan_big_list);
     tcase_add_test(tc, test_scan_unmapped_root);
     suite_add_tcase(s, tc);

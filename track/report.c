@@ -327,8 +327,22 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         rm_unwind_get_skip_range(&lo, &hi);
         nr += rm_roots_collect(roots + nr, rcap - nr, req->sp, lo, hi);
     }
+    /* Blocks the dynamic linker allocated (a thread's DTV, dlopen'ed
+     * modules' TLS) are reachable through glibc's private lists, such as
+     * its cache of finished threads' stacks: LSan ignores them too. */
+    uintptr_t ld_lo, ld_hi;
+    rm_unwind_linker_range(&ld_lo, &ld_hi);
+    uint8_t *root_block = NULL;
+    if (ld_lo < ld_hi && req->process_roots) {
+        root_block = rm_mem_map_scratch(cap);
+        for (size_t i = 0; root_block && i < n; i++) {
+            const struct rm_stack *st = rm_stackdb_get((uint32_t)b[i].stack);
+            root_block[i] = st && st->depth && st->pc[0] >= ld_lo && st->pc[0] < ld_hi;
+        }
+    }
     bool safe_blocks = rm_threads_count() > 1;
-    rm_scan_classify(b, n, roots, nr, safe_blocks, kind);
+    rm_scan_classify_ex(b, n, roots, nr, root_block, safe_blocks, kind);
+    rm_mem_unmap_scratch(root_block, cap);
 
     /* 3. Groups by (kind, stack). */
     g = rm_mem_map_scratch(gbytes);

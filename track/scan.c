@@ -213,6 +213,13 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
                      const struct rm_range *roots, size_t nroots,
                      bool safe_blocks, uint8_t *kind)
 {
+    return rm_scan_classify_ex(blocks, n, roots, nroots, NULL, safe_blocks, kind);
+}
+
+int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
+                        const struct rm_range *roots, size_t nroots,
+                        const uint8_t *root_block, bool safe_blocks, uint8_t *kind)
+{
     memset(kind, RM_KIND_UNREACHED, n);
     if (!n)
         return 0;
@@ -243,6 +250,15 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
         s.safe = true;
     }
     s.safe = safe_blocks;
+    if (root_block) {
+        for (size_t i = 0; i < n; i++) {
+            if (root_block[i] && kind[i] != RM_KIND_REACHABLE) {
+                kind[i] = RM_KIND_REACHABLE;
+                s.work[s.nwork++] = (uint32_t)i;
+                drain(&s, &vs);
+            }
+        }
+    }
 
     /* 2. Pointed to by another unreached block: indirect. */
     vs.mode = M_INDIRECT;

@@ -34,4 +34,11 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
                      const struct rm_range *roots, size_t nroots,
                      bool safe_blocks, uint8_t *kind);
 
+/* The same, where the blocks i with root_block[i] != 0 (root_block may be
+ * NULL) are reachable by fiat and scanned as roots (LSan's treatment of
+ * the dynamic linker's own allocations, such as a thread's DTV). */
+int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
+                        const struct rm_range *roots, size_t nroots,
+                        const uint8_t *root_block, bool safe_blocks, uint8_t *kind);
+
 #endif

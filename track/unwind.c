@@ -5,12 +5,15 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
+#include <sys/auxv.h>
 #include "stackdb.h"
 #include "unwind.h"
 
 /* The skip range: written once by rm_unwind_init (or by a test before any
  * capture), read by every capturing thread; relaxed atomics. */
 static _Atomic uintptr_t rm_skip_lo, rm_skip_hi;
+/* The dynamic linker's range: written once by rm_unwind_init; relaxed. */
+static _Atomic uintptr_t rm_ld_lo, rm_ld_hi;
 
 struct range_find {
     uintptr_t addr;
@@ -48,6 +51,19 @@ void rm_unwind_init(void)
         atomic_store_explicit(&rm_skip_lo, rf.lo, memory_order_relaxed);
         atomic_store_explicit(&rm_skip_hi, rf.hi, memory_order_relaxed);
     }
+    /* The interpreter: its ELF header is at AT_BASE, inside its first
+     * PT_LOAD. */
+    struct range_find ld = { .addr = (uintptr_t)getauxval(AT_BASE) };
+    if (ld.addr && dl_iterate_phdr(find_object, &ld)) {
+        atomic_store_explicit(&rm_ld_lo, ld.lo, memory_order_relaxed);
+        atomic_store_explicit(&rm_ld_hi, ld.hi, memory_order_relaxed);
+    }
+}
+
+void rm_unwind_linker_range(uintptr_t *lo, uintptr_t *hi)
+{
+    *lo = atomic_load_explicit(&rm_ld_lo, memory_order_relaxed);
+    *hi = atomic_load_explicit(&rm_ld_hi, memory_order_relaxed);
 }
 
 void rm_unwind_set_skip_range(uintptr_t lo, uintptr_t hi)

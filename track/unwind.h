@@ -13,6 +13,10 @@ void rm_unwind_init(void);
 void rm_unwind_set_skip_range(uintptr_t lo, uintptr_t hi);
 void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi);
 
+/* The dynamic linker's address range (0,0 when unknown), found at init:
+ * its allocations (DTVs, dlopen TLS) are never leaks. */
+void rm_unwind_linker_range(uintptr_t *lo, uintptr_t *hi);
+
 /* Capture up to max frames (<= RM_STACK_MAX_DEPTH) of the calling thread
  * into pc, innermost first, skipping the shim's frames.  Returns the count. */
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max);
