@@ -90,7 +90,7 @@ size_t rm_mem_peak(void)
     return atomic_load_explicit(&rm_mem_peak_bytes, memory_order_relaxed);
 }
 
-#define RM_ARENA_CHUNK ((size_t)256 << 10)
+#define RM_ARENA_CHUNK ((size_t)64 << 10)
 
 void *rm_arena_alloc(struct rm_arena *a, size_t len)
 {

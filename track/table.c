@@ -2,7 +2,7 @@
  *
  * Each shard is an open-addressing hash table with linear probing and
  * backward-shift deletion (no tombstones), mapped with rm_mem_map and
- * doubled at 3/4 load.  The shard is chosen from the high bits of a mixed
+ * doubled at 1/2 load (short probe runs for the misses that inserts are).  The shard is chosen from the high bits of a mixed
  * address hash, the slot from the low bits. */
 #include "config.h"
 #include <pthread.h>
@@ -11,7 +11,7 @@
 #include "mem.h"
 #include "table.h"
 
-#define RM_SHARD_INIT 512   /* slots in a fresh shard (8 KiB) */
+#define RM_SHARD_INIT 256   /* slots in a fresh shard (4 KiB) */
 
 struct rm_shard {
     pthread_mutex_t lock;     /* guards every field below */
@@ -25,8 +25,9 @@ struct rm_shard {
 static struct rm_shard rm_shards[RM_TABLE_SHARDS] = {
     [0 ... RM_TABLE_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER }
 };
-/* Totals, updated with atomics by any thread. */
-static _Atomic size_t rm_live_count;
+/* Blocks that could not be tracked: an atomic, bumped only on failure (the
+ * live count is the sum of the shards' counts: no shared counter on the
+ * hot path). */
 static _Atomic size_t rm_untracked_count;
 
 static inline uint64_t mix(uintptr_t a)
@@ -57,7 +58,7 @@ static void place(struct rm_block *slots, size_t mask, const struct rm_block *b)
 /* Make room for one more record.  Caller holds the shard lock. */
 static bool grow(struct rm_shard *s)
 {
-    if (s->slots && (s->count + 1) * 4 <= (s->mask + 1) * 3)
+    if (s->slots && (s->count + 1) * 2 <= s->mask + 1)
         return true;
     size_t ncap = s->slots ? (s->mask + 1) * 2 : RM_SHARD_INIT;
     struct rm_block *n = rm_mem_map(ncap * sizeof *n);
@@ -110,7 +111,6 @@ bool rm_table_insert(uintptr_t addr, size_t size, uint32_t stack)
     place(s->slots, s->mask, &b);
     s->count++;
     pthread_mutex_unlock(&s->lock);
-    atomic_fetch_add_explicit(&rm_live_count, 1, memory_order_relaxed);
     return true;
 }
 
@@ -144,7 +144,6 @@ bool rm_table_remove(uintptr_t addr)
     s->slots[i].stack = 0;
     s->count--;
     pthread_mutex_unlock(&s->lock);
-    atomic_fetch_sub_explicit(&rm_live_count, 1, memory_order_relaxed);
     return true;
 }
 
@@ -161,7 +160,13 @@ bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
 
 size_t rm_table_count(void)
 {
-    return atomic_load_explicit(&rm_live_count, memory_order_relaxed);
+    size_t n = 0;
+    for (int k = 0; k < RM_TABLE_SHARDS; k++) {
+        pthread_mutex_lock(&rm_shards[k].lock);
+        n += rm_shards[k].count;
+        pthread_mutex_unlock(&rm_shards[k].lock);
+    }
+    return n;
 }
 
 size_t rm_table_untracked(void)
@@ -198,7 +203,6 @@ void rm_table_clear(void)
             rm_mem_unmap(s->slots, (s->mask + 1) * sizeof *s->slots);
         s->slots = NULL;
         s->mask = 0;
-        atomic_fetch_sub_explicit(&rm_live_count, s->count, memory_order_relaxed);
         s->count = 0;
         pthread_mutex_unlock(&s->lock);
     }
