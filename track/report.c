@@ -343,23 +343,41 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     bool safe_blocks = rm_threads_count() > 1;
     rm_scan_classify_ex(b, n, roots, nr, root_block, safe_blocks, kind);
     rm_mem_unmap_scratch(root_block, cap);
-
+    /* Other threads run on meanwhile: a leak candidate freed since the
+     * snapshot was not a leak (it is dropped from the report). */
+    size_t gone = 0;
+    if (safe_blocks) {
+        for (size_t i = 0; i < n; i++) {
+            struct rm_block now;
+            if (kind[i] == RM_KIND_REACHABLE)
+                continue;
+            if (!rm_table_lookup(b[i].addr, &now) || now.size != b[i].size ||
+                now.stack != b[i].stack) {
+                kind[i] = RM_KIND_UNREACHED;
+                gone++;
+            }
+        }
+    }
     /* 3. Groups by (kind, stack). */
     g = rm_mem_map_scratch(gbytes);
     if (!g) {
         ret = -1;
         goto out;
     }
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        g[i].kind = kind[i];
-        g[i].stack = (uint32_t)b[i].stack;
-        g[i].bytes = b[i].size;
-        g[i].blocks = 1;
-        g[i].suppressed = 0;
+        if (kind[i] == RM_KIND_UNREACHED)
+            continue;
+        g[m].kind = kind[i];
+        g[m].stack = (uint32_t)b[i].stack;
+        g[m].bytes = b[i].size;
+        g[m].blocks = 1;
+        g[m].suppressed = 0;
+        m++;
     }
-    gsort(g, n, by_key);
+    gsort(g, m, by_key);
     size_t ng = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < m; i++) {
         if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
             g[ng - 1].bytes += g[i].bytes;
             g[ng - 1].blocks += g[i].blocks;
@@ -404,7 +422,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     /* 5. Write. */
     rm_out_init(o, req->fd);
     if (req->opts->format == RATMEM_FORMAT_JSON)
-        write_json(o, req, &t, sy, g, ng, n);
+        write_json(o, req, &t, sy, g, ng, n - gone);
     else
         write_text(o, req, &t, sy, g, ng);
     rm_out_flush(o);
