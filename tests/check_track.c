@@ -19,6 +19,7 @@
 #include "mem.h"
 #include "out.h"
 #include "outfile.h"
+#include "regions.h"
 #include "report.h"
 #include "scan.h"
 #include "stackdb.h"
@@ -812,6 +813,86 @@ START_TEST(test_threads_registry)
 }
 END_TEST
 
+START_TEST(test_regions)
+{
+    rm_regions_clear();
+    struct rm_range r[8];
+    ck_assert(rm_regions_add(0x10000, 0x20000));
+    ck_assert(rm_regions_add(0x40000, 0x50000));
+    ck_assert(rm_regions_add(0x30000, 0x38000));
+    ck_assert_uint_eq(rm_regions_list(r, 8), 3);
+    ck_assert(r[0].lo == 0x10000 && r[1].lo == 0x30000 && r[2].lo == 0x40000);
+    rm_regions_remove(0x12000, 0x13000);             /* split */
+    ck_assert_uint_eq(rm_regions_list(r, 8), 4);
+    ck_assert(r[0].lo == 0x10000 && r[0].hi == 0x12000);
+    ck_assert(r[1].lo == 0x13000 && r[1].hi == 0x20000);
+    rm_regions_remove(0x1f000, 0x31000);             /* trims two */
+    ck_assert_uint_eq(rm_regions_list(r, 8), 4);
+    ck_assert(r[1].hi == 0x1f000 && r[2].lo == 0x31000);
+    ck_assert(rm_regions_add(0x0, 0x60000) || 1);    /* lo 0: empty-safe */
+    ck_assert(rm_regions_add(0x45000, 0x46000));     /* overlap replaces */
+    ck_assert(rm_regions_contains(0x45800));
+    ck_assert(!rm_regions_contains(0x70000));
+    rm_regions_remove(0x0, 0x100000);
+    ck_assert_uint_eq(rm_regions_list(r, 8), 0);
+}
+END_TEST
+
+static __attribute__((noinline)) void *hidden_alloc(size_t n)
+{
+    void *p = tracked_malloc(n);
+    __asm__ volatile("" ::: "memory");
+    return p;
+}
+
+START_TEST(test_seam_mapped_region_root)
+{
+    /* A block whose only reference lives in memory the program mapped
+     * itself (as pymalloc's arenas) is reachable while the mapping is
+     * recorded, and a direct leak once it is unmapped. */
+    opts_default(&seam_opts);
+    seam_opts.format = RATMEM_FORMAT_JSON;
+    ratmem_track_init(&seam_opts);
+    rm_unwind_set_skip_range(0, 0);
+    rm_table_clear();
+    rm_regions_clear();
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t *m = mmap(NULL, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    ratmem_track_mmap(m, 4 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+    m[ps / sizeof *m + 3] = (uintptr_t)hidden_alloc(72) ^ HIDE;
+    m[ps / sizeof *m + 3] ^= HIDE;
+    wipe_stack();
+    struct ratmem_options *o = &seam_opts;
+    int fd = open("/dev/null", O_WRONLY);
+    struct rm_report_req req = { .opts = o, .fd = fd, .process_roots = true,
+                                 .sp = (uintptr_t)__builtin_frame_address(0) };
+    struct rm_report_totals t;
+    ck_assert_int_eq(rm_report_write(&req, &t), 0);
+    ck_assert_uint_eq(t.direct_blocks, 0);
+    ck_assert_uint_ge(t.reachable_blocks, 1);
+    /* Unmapping the middle pages (but the pointer's) keeps it a root... */
+    munmap((char *)m + 2 * ps, ps);
+    ratmem_track_munmap((char *)m + 2 * ps, ps);
+    ck_assert_int_eq(rm_report_write(&req, &t), 0);
+    ck_assert_uint_eq(t.direct_blocks, 0);
+    /* ...forgetting its page makes the block a leak. */
+    uintptr_t keep = m[ps / sizeof *m + 3] ^ HIDE;
+    m[ps / sizeof *m + 3] = 0;
+    ratmem_track_munmap(m, 4 * ps);
+    m[ps / sizeof *m + 3] = keep;   /* still there, but no root */
+    wipe_stack();
+    ck_assert_int_eq(rm_report_write(&req, &t), 0);
+    ck_assert_uint_eq(t.direct_blocks, 1);
+    ck_assert_uint_eq(t.direct_bytes, 72);
+    close(fd);
+    munmap(m, 2 * ps);
+    munmap((char *)m + 3 * ps, ps);
+    rm_table_clear();
+    free_made();
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
     Suite *s = suite_create("track");
@@ -845,6 +926,8 @@ static Suite *track_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_seam_end_to_end);
     tcase_add_test(tc, test_threads_registry);
+    tcase_add_test(tc, test_regions);
+    tcase_add_test(tc, test_seam_mapped_region_root);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,7 +5,10 @@
 #include <pthread.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <errno.h>
 #include "mem.h"
+#include "regions.h"
 #include "threads.h"
 #include "roots.h"
 
@@ -66,11 +69,103 @@ static size_t readable(uintptr_t p, size_t max)
     return ok;
 }
 
+/* The readable mappings of this process, from /proc/self/maps, sorted. */
+static size_t readable_maps(struct rm_range **out, size_t *bytes)
+{
+    size_t cap = (size_t)1 << 20;
+    char *buf = NULL;
+    size_t len = 0;
+    for (;;) {
+        buf = rm_mem_map_scratch(cap);
+        if (!buf)
+            return 0;
+        int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rm_mem_unmap_scratch(buf, cap);
+            return 0;
+        }
+        len = 0;
+        for (;;) {
+            ssize_t k = read(fd, buf + len, cap - len);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            len += (size_t)k;
+            if (len == cap)
+                break;
+        }
+        close(fd);
+        if (len < cap || cap >= ((size_t)64 << 20))
+            break;
+        rm_mem_unmap_scratch(buf, cap);
+        cap *= 4;
+    }
+    size_t n = 0, rcap = len / 40 + 16;
+    *bytes = rcap * sizeof **out;
+    struct rm_range *r = rm_mem_map_scratch(*bytes);
+    for (size_t i = 0; r && i < len && n < rcap;) {
+        uintptr_t lo = 0, hi = 0;
+        while (i < len && buf[i] != '-') {
+            char c = buf[i++];
+            lo = lo * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+        }
+        i++;
+        while (i < len && buf[i] != ' ') {
+            char c = buf[i++];
+            hi = hi * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+        }
+        i++;
+        if (i < len && buf[i] == 'r' && lo < hi) {
+            r[n].lo = lo;
+            r[n].hi = hi;
+            n++;
+        }
+        while (i < len && buf[i] != '\n')
+            i++;
+        i++;
+    }
+    rm_mem_unmap_scratch(buf, cap);
+    *out = r;
+    return n;
+}
+
+/* The program's own mappings, cut to what is readable now. */
+static void add_regions(struct collect *c)
+{
+    size_t nreg = rm_regions_list(NULL, 0);
+    if (!nreg)
+        return;
+    size_t gbytes = (nreg + 64) * sizeof(struct rm_range);
+    struct rm_range *g = rm_mem_map_scratch(gbytes);
+    if (!g)
+        return;
+    nreg = rm_regions_list(g, nreg + 64);
+    if (nreg > nreg + 64)
+        nreg = nreg + 64;
+    struct rm_range *m = NULL;
+    size_t mbytes = 0;
+    size_t nm = readable_maps(&m, &mbytes);
+    for (size_t i = 0, j = 0; i < nreg && j < nm;) {
+        uintptr_t lo = g[i].lo > m[j].lo ? g[i].lo : m[j].lo;
+        uintptr_t hi = g[i].hi < m[j].hi ? g[i].hi : m[j].hi;
+        if (lo < hi)
+            add(c, lo, hi);
+        if (g[i].hi < m[j].hi)
+            i++;
+        else
+            j++;
+    }
+    rm_mem_unmap_scratch(m, mbytes);
+    rm_mem_unmap_scratch(g, gbytes);
+}
+
 size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
                         uintptr_t skip_lo, uintptr_t skip_hi)
 {
     struct collect c = { .out = out, .cap = cap, .skip_lo = skip_lo, .skip_hi = skip_hi };
     dl_iterate_phdr(each_object, &c);
+    add_regions(&c);
 
     /* The calling thread's descriptor: pthread_getspecific values of the
      * first keys live there (x86-64 and aarch64 glibc: pthread_self() is

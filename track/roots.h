@@ -11,7 +11,8 @@
  * data holds no program pointers), each module's static TLS block of the
  * calling thread, the calling thread's descriptor (pthread keys), the
  * calling thread's stack from sp up, and every other registered thread's
- * whole stack mapping (static TLS included).  Returns the count (at most
+ * whole stack mapping (static TLS included), and the program's own
+ * mappings (regions.h), as far as they are readable.  Returns the count (at most
  * cap). */
 size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
                         uintptr_t skip_lo, uintptr_t skip_hi);

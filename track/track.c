@@ -8,6 +8,9 @@
 #include <string.h>
 #include "options.h"
 #include "outfile.h"
+#include <sys/mman.h>
+#include "prim.h"
+#include "regions.h"
 #include "report.h"
 #include "stackdb.h"
 #include "table.h"
@@ -111,6 +114,35 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
     rm_table_insert((uintptr_t)p, size, capture());
 }
 
+void ratmem_track_mmap(void *p, size_t len, int prot, int flags)
+{
+    if (!p || p == MAP_FAILED || !len || !active())
+        return;
+    if (!(flags & MAP_ANONYMOUS) && !(prot & PROT_WRITE))
+        return;
+    size_t n = ratmem_page_round(len);
+    rm_regions_add((uintptr_t)p, (uintptr_t)p + (n ? n : len));
+}
+
+void ratmem_track_munmap(void *p, size_t len)
+{
+    if (!p || !len || !active())
+        return;
+    size_t n = ratmem_page_round(len);
+    rm_regions_remove((uintptr_t)p, n ? (uintptr_t)p + n : UINTPTR_MAX);
+}
+
+void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len)
+{
+    if (!p || p == MAP_FAILED || !active())
+        return;
+    /* Only a region recorded before moves on as one. */
+    bool known = rm_regions_contains((uintptr_t)old);
+    ratmem_track_munmap(old, old_len);
+    if (known)
+        ratmem_track_mmap(p, new_len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS);
+}
+
 /* Kept out of line so that its frame (holding the spilled registers) is
  * above the stack pointer the scan starts from. */
 static __attribute__((noinline)) int report_at(const char *path, bool *leaks_found,
@@ -150,11 +182,12 @@ int ratmem_track_report(const char *path, bool *leaks_found)
     return r;
 }
 
-/* Fork order: report lock, thread registry, stack store shards, table
+/* Fork order: report lock, mapped regions, thread registry, stack store shards, table
  * shards; released in reverse. */
 void ratmem_track_atfork_prepare(void)
 {
     pthread_mutex_lock(&rm_report_lock);
+    rm_regions_lock();
     rm_threads_lock();
     rm_stackdb_lock_all();
     rm_table_lock_all();
@@ -165,6 +198,7 @@ void ratmem_track_atfork_parent(void)
     rm_table_unlock_all();
     rm_stackdb_unlock_all();
     rm_threads_unlock();
+    rm_regions_unlock();
     pthread_mutex_unlock(&rm_report_lock);
 }
 
@@ -173,6 +207,7 @@ void ratmem_track_atfork_child(void)
     rm_table_unlock_all();
     rm_stackdb_unlock_all();
     rm_threads_unlock();
+    rm_regions_unlock();
     pthread_mutex_unlock(&rm_report_lock);
     rm_threads_reset_child();
 }
