@@ -47,12 +47,16 @@ static __thread struct { uint64_t hash; uint32_t id; } rm_tcache[RM_TCACHE]
 
 uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth)
 {
+    /* The multiplies are independent of each other; the chain through h is
+     * one rotate and one xor per frame.  Finalised with murmur3's mix. */
     uint64_t h = UINT64_C(0xcbf29ce484222325) ^ depth;
     for (unsigned i = 0; i < depth; i++) {
-        h ^= (uint64_t)pc[i];
-        h *= UINT64_C(0x100000001b3);
-        h ^= h >> 29;
+        uint64_t m = (uint64_t)pc[i] * UINT64_C(0x9e3779b97f4a7c15);
+        h = ((h << 23) | (h >> 41)) ^ m;
     }
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
     return h ? h : 1;
 }
 
