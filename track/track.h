@@ -22,6 +22,15 @@ void ratmem_track_alloc(void *p, size_t size);
 void ratmem_track_free(void *p);
 void ratmem_track_realloc(void *old, void *p, size_t size);
 
+/* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
+ * munmap, after the real call succeeded, outside the guard only): their
+ * contents are roots, as pymalloc's arenas hold pointers to malloc'ed
+ * blocks.  Anonymous or writable mappings are recorded; len is rounded up
+ * to pages inside. */
+void ratmem_track_mmap(void *p, size_t len, int prot, int flags);
+void ratmem_track_munmap(void *p, size_t len);
+void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len);
+
 /* Classify every live block and write the report to path (NULL: where the
  * options say; "%p" expands to the pid).  *leaks_found (may be NULL) is set
  * when direct or indirect leaks were reported.  Returns 0, or -1 when the

@@ -1,0 +1,82 @@
+/* outfile.c - report destinations (see outfile.h). */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include "options.h"
+#include "out.h"
+#include "outfile.h"
+
+int rm_outfile_expand(const char *tmpl, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = tmpl; *p; p++) {
+        char num[24];
+        const char *ins = NULL;
+        size_t len = 1;
+        if (p[0] == '%' && p[1] == 'p') {
+            unsigned long v = (unsigned long)getpid();
+            int i = sizeof num;
+            do {
+                num[--i] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            ins = num + i;
+            len = sizeof num - (size_t)i;
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            ins = "%";
+            p++;
+        } else {
+            ins = p;
+        }
+        if (n + len >= cap)
+            return -1;
+        memcpy(buf + n, ins, len);
+        n += len;
+    }
+    buf[n] = 0;
+    return 0;
+}
+
+static void complain(const char *path, const char *why)
+{
+    struct rm_out o;
+    rm_out_init(&o, 2);
+    rm_out_str(&o, "ratmem: cannot open report file ");
+    rm_out_str(&o, path);
+    rm_out_str(&o, ": ");
+    rm_out_str(&o, why);
+    rm_out_str(&o, "; writing the report to stderr\n");
+    rm_out_flush(&o);
+}
+
+int rm_outfile_open(const char *tmpl, int *failed)
+{
+    *failed = 0;
+    if (!tmpl || !*tmpl)
+        return 2;
+    char path[RATMEM_PATH_MAX];
+    if (rm_outfile_expand(tmpl, path, sizeof path) != 0) {
+        complain(tmpl, strerror(ENAMETOOLONG));
+        *failed = 1;
+        return 2;
+    }
+    int fd;
+    do
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        complain(path, strerror(errno));
+        *failed = 1;
+        return 2;
+    }
+    return fd;
+}
+
+void rm_outfile_close(int fd)
+{
+    if (fd > 2)
+        close(fd);
+}

@@ -1,0 +1,18 @@
+/* outfile.h - where a report goes: path templates and a safe open. */
+#ifndef RATMEM_TRACK_OUTFILE_H
+#define RATMEM_TRACK_OUTFILE_H
+
+#include <stddef.h>
+
+/* Expand tmpl into buf: "%p" -> pid, "%%" -> "%".  Returns 0, or -1 when it
+ * does not fit. */
+int rm_outfile_expand(const char *tmpl, char *buf, size_t cap);
+
+/* Open the report destination.  tmpl "" -> fd 2.  Otherwise the expanded
+ * path, O_WRONLY|O_CREAT|O_TRUNC|O_NOFOLLOW|O_CLOEXEC, mode 0600; on
+ * failure one line on stderr naming the path and the error, *failed = 1,
+ * and fd 2.  Close the result with rm_outfile_close. */
+int rm_outfile_open(const char *tmpl, int *failed);
+void rm_outfile_close(int fd);
+
+#endif

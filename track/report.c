@@ -1,0 +1,443 @@
+/* report.c - the leak report (see report.h).  Runs at exit or on demand,
+ * under the preload's guard; every buffer is a scratch mapping, freed at
+ * the end. */
+#define _GNU_SOURCE
+#include "config.h"
+#include <string.h>
+#include <unistd.h>
+#include "json.h"
+#include "mem.h"
+#include "out.h"
+#include "roots.h"
+#include "stackdb.h"
+#include "suppress.h"
+#include "symbolize.h"
+#include "table.h"
+#include "threads.h"
+#include "unwind.h"
+#include "report.h"
+
+struct rm_group {
+    uint64_t bytes;
+    uint64_t blocks;
+    uint32_t stack;
+    uint8_t kind;
+    uint8_t suppressed;
+};
+
+/* ---- a small heapsort over groups (no recursion, no allocation) ---- */
+
+typedef int (*gcmp)(const struct rm_group *, const struct rm_group *);
+
+static void gsift(struct rm_group *g, size_t root, size_t end, gcmp cmp)
+{
+    while (2 * root + 1 < end) {
+        size_t c = 2 * root + 1, top = root;
+        if (cmp(&g[top], &g[c]) < 0)
+            top = c;
+        if (c + 1 < end && cmp(&g[top], &g[c + 1]) < 0)
+            top = c + 1;
+        if (top == root)
+            return;
+        struct rm_group t = g[root];
+        g[root] = g[top];
+        g[top] = t;
+        root = top;
+    }
+}
+
+static void gsort(struct rm_group *g, size_t n, gcmp cmp)
+{
+    if (n < 2)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        gsift(g, i, n, cmp);
+    for (size_t end = n - 1; end > 0; end--) {
+        struct rm_group t = g[0];
+        g[0] = g[end];
+        g[end] = t;
+        gsift(g, 0, end, cmp);
+    }
+}
+
+static int by_key(const struct rm_group *a, const struct rm_group *b)
+{
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->stack != b->stack)
+        return a->stack < b->stack ? -1 : 1;
+    return 0;
+}
+
+/* Report order: leaks before reachable; then largest bytes first; then
+ * more blocks; direct before indirect; then stack id (deterministic). */
+static int rank(const struct rm_group *g)
+{
+    return g->kind == RM_KIND_REACHABLE ? 1 : 0;
+}
+
+static int by_order(const struct rm_group *a, const struct rm_group *b)
+{
+    /* "a < b" means a is printed later. */
+    if (rank(a) != rank(b))
+        return rank(a) > rank(b) ? -1 : 1;
+    if (a->bytes != b->bytes)
+        return a->bytes < b->bytes ? -1 : 1;
+    if (a->blocks != b->blocks)
+        return a->blocks < b->blocks ? -1 : 1;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;   /* direct (3) first */
+    if (a->stack != b->stack)
+        return a->stack > b->stack ? -1 : 1;
+    return 0;
+}
+
+static const char *kind_name(int k)
+{
+    return k == RM_KIND_DIRECT ? "direct" : k == RM_KIND_INDIRECT ? "indirect" : "reachable";
+}
+
+static unsigned frames_of(const struct rm_group *g, const uintptr_t **pc)
+{
+    const struct rm_stack *s = rm_stackdb_get(g->stack);
+    *pc = s ? s->pc : NULL;
+    return s ? s->depth : 0;
+}
+
+static void text_group(struct rm_out *o, struct rm_symbolizer *sy, const struct rm_group *g)
+{
+    if (g->kind == RM_KIND_DIRECT)
+        rm_out_str(o, "Direct leak of ");
+    else if (g->kind == RM_KIND_INDIRECT)
+        rm_out_str(o, "Indirect leak of ");
+    else
+        rm_out_str(o, "Still reachable: ");
+    rm_out_u64(o, g->bytes);
+    rm_out_str(o, " byte(s) in ");
+    rm_out_u64(o, g->blocks);
+    rm_out_str(o, " object(s) allocated from:\n");
+    const uintptr_t *pc;
+    unsigned depth = frames_of(g, &pc);
+    if (!depth)
+        rm_out_str(o, "    #0 <unknown stack>\n");
+    for (unsigned i = 0; i < depth; i++) {
+        struct rm_frame_info fi;
+        rm_sym_lookup(sy, pc[i], &fi);
+        rm_out_str(o, "    #");
+        rm_out_u64(o, i);
+        rm_out_str(o, " ");
+        rm_out_hex(o, pc[i]);
+        if (fi.function) {
+            rm_out_str(o, " in ");
+            rm_out_str(o, fi.function);
+        }
+        if (fi.file) {
+            rm_out_str(o, " ");
+            rm_out_str(o, fi.file);
+            rm_out_str(o, ":");
+            rm_out_u64(o, (uint64_t)fi.line);
+        }
+        rm_out_str(o, " (");
+        rm_out_str(o, fi.module[0] ? fi.module : "<unknown module>");
+        rm_out_str(o, "+");
+        rm_out_hex(o, fi.offset);
+        rm_out_str(o, ")\n");
+    }
+    rm_out_str(o, "\n");
+}
+
+static void json_group(struct rm_out *o, struct rm_symbolizer *sy, const struct rm_group *g)
+{
+    rm_out_str(o, "    { \"kind\": \"");
+    rm_out_str(o, kind_name(g->kind));
+    rm_out_str(o, "\", \"bytes\": ");
+    rm_out_u64(o, g->bytes);
+    rm_out_str(o, ", \"blocks\": ");
+    rm_out_u64(o, g->blocks);
+    rm_out_str(o, ",\n      \"frames\": [");
+    const uintptr_t *pc;
+    unsigned depth = frames_of(g, &pc);
+    for (unsigned i = 0; i < depth; i++) {
+        struct rm_frame_info fi;
+        rm_sym_lookup(sy, pc[i], &fi);
+        rm_out_str(o, i ? ",\n        " : "\n        ");
+        rm_out_str(o, "{ \"pc\": \"");
+        rm_out_hex(o, pc[i]);
+        rm_out_str(o, "\", \"function\": ");
+        rm_json_cstr(o, fi.function ? fi.function : "??");
+        rm_out_str(o, ", \"module\": ");
+        rm_json_cstr(o, fi.module);
+        rm_out_str(o, ", \"offset\": \"");
+        rm_out_hex(o, fi.offset);
+        rm_out_str(o, "\"");
+        if (fi.file) {
+            rm_out_str(o, ", \"file\": ");
+            rm_json_cstr(o, fi.file);
+            rm_out_str(o, ", \"line\": ");
+            rm_out_u64(o, (uint64_t)fi.line);
+        }
+        rm_out_str(o, " }");
+    }
+    rm_out_str(o, depth ? " ] }" : "] }");
+}
+
+static bool group_suppressed(struct rm_symbolizer *sy, const struct rm_suppress *sp,
+                             const struct rm_group *g)
+{
+    const uintptr_t *pc;
+    unsigned depth = frames_of(g, &pc);
+    for (unsigned i = 0; i < depth; i++) {
+        struct rm_frame_info fi;
+        rm_sym_lookup(sy, pc[i], &fi);
+        if (rm_suppress_match(sp, fi.function, fi.module))
+            return true;
+    }
+    return false;
+}
+
+static void exe_path(char *buf, size_t cap)
+{
+    ssize_t k = readlink("/proc/self/exe", buf, cap - 1);
+    buf[k > 0 ? (size_t)k : 0] = 0;
+}
+
+static void write_json(struct rm_out *o, const struct rm_report_req *req,
+                       const struct rm_report_totals *t, struct rm_symbolizer *sy,
+                       const struct rm_group *g, size_t ng, size_t live)
+{
+    char exe[RATMEM_PATH_MAX];
+    exe_path(exe, sizeof exe);
+    rm_out_str(o, "{\n  \"ratmem_report\": 1,\n  \"pid\": ");
+    rm_out_u64(o, (uint64_t)getpid());
+    rm_out_str(o, ",\n  \"exe\": ");
+    rm_json_cstr(o, exe);
+    rm_out_str(o, ",\n  \"summary\": {\n    \"direct_bytes\": ");
+    rm_out_u64(o, t->direct_bytes);
+    rm_out_str(o, ", \"direct_blocks\": ");
+    rm_out_u64(o, t->direct_blocks);
+    rm_out_str(o, ",\n    \"indirect_bytes\": ");
+    rm_out_u64(o, t->indirect_bytes);
+    rm_out_str(o, ", \"indirect_blocks\": ");
+    rm_out_u64(o, t->indirect_blocks);
+    rm_out_str(o, ",\n    \"reachable_bytes\": ");
+    rm_out_u64(o, t->reachable_bytes);
+    rm_out_str(o, ", \"reachable_blocks\": ");
+    rm_out_u64(o, t->reachable_blocks);
+    rm_out_str(o, ",\n    \"suppressed_bytes\": ");
+    rm_out_u64(o, t->suppressed_bytes);
+    rm_out_str(o, ", \"suppressed_blocks\": ");
+    rm_out_u64(o, t->suppressed_blocks);
+    rm_out_str(o, ",\n    \"live_blocks\": ");
+    rm_out_u64(o, live);
+    rm_out_str(o, ", \"untracked_blocks\": ");
+    rm_out_u64(o, rm_table_untracked());
+    rm_out_str(o, ",\n    \"distinct_stacks\": ");
+    rm_out_u64(o, rm_stackdb_count());
+    rm_out_str(o, ", \"tracker_bytes\": ");
+    rm_out_u64(o, rm_mem_bytes());
+    rm_out_str(o, ", \"tracker_peak_bytes\": ");
+    rm_out_u64(o, rm_mem_peak());
+    rm_out_str(o, "\n  },\n  \"leaks\": [");
+    bool first = true;
+    for (size_t i = 0; i < ng; i++) {
+        if (g[i].suppressed || (g[i].kind == RM_KIND_REACHABLE && !req->opts->reachable))
+            continue;
+        rm_out_str(o, first ? "\n" : ",\n");
+        first = false;
+        json_group(o, sy, &g[i]);
+    }
+    rm_out_str(o, first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+static void write_text(struct rm_out *o, const struct rm_report_req *req,
+                       const struct rm_report_totals *t, struct rm_symbolizer *sy,
+                       const struct rm_group *g, size_t ng)
+{
+    uint64_t lb = t->direct_bytes + t->indirect_bytes;
+    uint64_t ln = t->direct_blocks + t->indirect_blocks;
+    if (ln) {
+        rm_out_str(o, "\n=================================================================\n==");
+        rm_out_u64(o, (uint64_t)getpid());
+        rm_out_str(o, "==ERROR: ratmem: detected memory leaks\n\n");
+    }
+    for (size_t i = 0; i < ng; i++) {
+        if (g[i].suppressed || (g[i].kind == RM_KIND_REACHABLE && !req->opts->reachable))
+            continue;
+        text_group(o, sy, &g[i]);
+    }
+    if (t->suppressed_blocks) {
+        rm_out_str(o, "ratmem: ");
+        rm_out_u64(o, t->suppressed_bytes);
+        rm_out_str(o, " byte(s) in ");
+        rm_out_u64(o, t->suppressed_blocks);
+        rm_out_str(o, " allocation(s) suppressed.\n");
+    }
+    if (rm_table_untracked()) {
+        rm_out_str(o, "ratmem: warning: ");
+        rm_out_u64(o, rm_table_untracked());
+        rm_out_str(o, " allocation(s) were not tracked (tracker memory limit).\n");
+    }
+    if (ln) {
+        rm_out_str(o, "SUMMARY: ratmem: ");
+        rm_out_u64(o, lb);
+        rm_out_str(o, " byte(s) leaked in ");
+        rm_out_u64(o, ln);
+        rm_out_str(o, " allocation(s).\n");
+    } else {
+        rm_out_str(o, "ratmem: no leaks (");
+        rm_out_u64(o, t->reachable_bytes);
+        rm_out_str(o, " byte(s) in ");
+        rm_out_u64(o, t->reachable_blocks);
+        rm_out_str(o, " allocation(s) still reachable)\n");
+    }
+}
+
+int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *tot)
+{
+    struct rm_report_totals t;
+    memset(&t, 0, sizeof t);
+    int ret = 0;
+
+    /* 1. Snapshot the live blocks, sorted by address. */
+    size_t cap = rm_table_count() + 4096;
+    size_t bbytes = cap * sizeof(struct rm_block);
+    struct rm_block *b = rm_mem_map_scratch(bbytes);
+    uint8_t *kind = rm_mem_map_scratch(cap);
+    size_t rcap = req->nroots + (req->process_roots ? 65536 : 0);
+    size_t rbytes = rcap * sizeof(struct rm_range);
+    struct rm_range *roots = rm_mem_map_scratch(rbytes);
+    struct rm_group *g = NULL;
+    size_t gbytes = cap * sizeof(struct rm_group);
+    struct rm_suppress *sp = NULL;
+    struct rm_symbolizer *sy = NULL;
+    struct rm_out *o = rm_mem_map_scratch(sizeof *o);
+    if (!b || !kind || !roots || !o) {
+        ret = -1;
+        goto out;
+    }
+    size_t n = rm_table_snapshot(b, cap);
+    rm_blocks_sort(b, n);
+
+    /* 2. Roots and classification. */
+    size_t nr = 0;
+    for (size_t i = 0; i < req->nroots; i++)
+        roots[nr++] = req->roots[i];
+    if (req->process_roots) {
+        uintptr_t lo, hi;
+        rm_unwind_get_skip_range(&lo, &hi);
+        nr += rm_roots_collect(roots + nr, rcap - nr, req->sp, lo, hi);
+    }
+    /* Blocks the dynamic linker allocated (a thread's DTV, dlopen'ed
+     * modules' TLS) are reachable through glibc's private lists, such as
+     * its cache of finished threads' stacks: LSan ignores them too. */
+    uintptr_t ld_lo, ld_hi;
+    rm_unwind_linker_range(&ld_lo, &ld_hi);
+    uint8_t *root_block = NULL;
+    if (ld_lo < ld_hi && req->process_roots) {
+        root_block = rm_mem_map_scratch(cap);
+        for (size_t i = 0; root_block && i < n; i++) {
+            const struct rm_stack *st = rm_stackdb_get((uint32_t)b[i].stack);
+            root_block[i] = st && st->depth && st->pc[0] >= ld_lo && st->pc[0] < ld_hi;
+        }
+    }
+    bool safe_blocks = rm_threads_count() > 1;
+    rm_scan_classify_ex(b, n, roots, nr, root_block, safe_blocks, kind);
+    rm_mem_unmap_scratch(root_block, cap);
+    /* Other threads run on meanwhile: a leak candidate freed since the
+     * snapshot was not a leak (it is dropped from the report). */
+    size_t gone = 0;
+    if (safe_blocks) {
+        for (size_t i = 0; i < n; i++) {
+            struct rm_block now;
+            if (kind[i] == RM_KIND_REACHABLE)
+                continue;
+            if (!rm_table_lookup(b[i].addr, &now) || now.size != b[i].size ||
+                now.stack != b[i].stack) {
+                kind[i] = RM_KIND_UNREACHED;
+                gone++;
+            }
+        }
+    }
+    /* 3. Groups by (kind, stack). */
+    g = rm_mem_map_scratch(gbytes);
+    if (!g) {
+        ret = -1;
+        goto out;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (kind[i] == RM_KIND_UNREACHED)
+            continue;
+        g[m].kind = kind[i];
+        g[m].stack = (uint32_t)b[i].stack;
+        g[m].bytes = b[i].size;
+        g[m].blocks = 1;
+        g[m].suppressed = 0;
+        m++;
+    }
+    gsort(g, m, by_key);
+    size_t ng = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
+            g[ng - 1].bytes += g[i].bytes;
+            g[ng - 1].blocks += g[i].blocks;
+        } else {
+            g[ng++] = g[i];
+        }
+    }
+    gsort(g, ng, by_order);
+    /* by_order sorts ascending in "printed later" order: reverse. */
+    for (size_t i = 0, j = ng ? ng - 1 : 0; i < j; i++, j--) {
+        struct rm_group x = g[i];
+        g[i] = g[j];
+        g[j] = x;
+    }
+
+    /* 4. Symbolize (only if something will be printed), suppress, count. */
+    bool any_printed = false;
+    for (size_t i = 0; i < ng; i++)
+        if (g[i].kind != RM_KIND_REACHABLE || req->opts->reachable)
+            any_printed = true;
+    if (any_printed)
+        sy = rm_sym_open();
+    sp = rm_suppress_load(req->opts->suppressions);
+    for (size_t i = 0; i < ng; i++) {
+        if (g[i].kind != RM_KIND_REACHABLE && rm_suppress_count(sp) &&
+            group_suppressed(sy, sp, &g[i])) {
+            g[i].suppressed = 1;
+            t.suppressed_bytes += g[i].bytes;
+            t.suppressed_blocks += g[i].blocks;
+        } else if (g[i].kind == RM_KIND_DIRECT) {
+            t.direct_bytes += g[i].bytes;
+            t.direct_blocks += g[i].blocks;
+        } else if (g[i].kind == RM_KIND_INDIRECT) {
+            t.indirect_bytes += g[i].bytes;
+            t.indirect_blocks += g[i].blocks;
+        } else {
+            t.reachable_bytes += g[i].bytes;
+            t.reachable_blocks += g[i].blocks;
+        }
+    }
+
+    /* 5. Write. */
+    rm_out_init(o, req->fd);
+    if (req->opts->format == RATMEM_FORMAT_JSON)
+        write_json(o, req, &t, sy, g, ng, n - gone);
+    else
+        write_text(o, req, &t, sy, g, ng);
+    rm_out_flush(o);
+    if (o->error)
+        ret = -1;
+
+out:
+    rm_sym_close(sy);
+    rm_suppress_free(sp);
+    rm_mem_unmap_scratch(o, sizeof *o);
+    rm_mem_unmap_scratch(g, gbytes);
+    rm_mem_unmap_scratch(roots, rbytes);
+    rm_mem_unmap_scratch(kind, cap);
+    rm_mem_unmap_scratch(b, bbytes);
+    if (tot)
+        *tot = t;
+    return ret;
+}

@@ -1,0 +1,205 @@
+/* roots.c - collecting root ranges (see roots.h). */
+#define _GNU_SOURCE
+#include "config.h"
+#include <link.h>
+#include <pthread.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <errno.h>
+#include "mem.h"
+#include "regions.h"
+#include "threads.h"
+#include "roots.h"
+
+struct collect {
+    struct rm_range *out;
+    size_t cap, n;
+    uintptr_t skip_lo, skip_hi;
+};
+
+static void add(struct collect *c, uintptr_t lo, uintptr_t hi)
+{
+    if (lo < hi && c->n < c->cap) {
+        c->out[c->n].lo = lo;
+        c->out[c->n].hi = hi;
+        c->n++;
+    }
+}
+
+static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct collect *c = arg;
+    bool skip = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && c->skip_lo < c->skip_hi &&
+            s >= c->skip_lo && s < c->skip_hi)
+            skip = true;
+    }
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_W) && !skip)
+            add(c, s, s + ph->p_memsz);
+        else if (ph->p_type == PT_TLS && info->dlpi_tls_data)
+            add(c, (uintptr_t)info->dlpi_tls_data,
+                (uintptr_t)info->dlpi_tls_data + ph->p_memsz);
+    }
+    return 0;
+}
+
+/* How many bytes from p on are readable, up to max. */
+static size_t readable(uintptr_t p, size_t max)
+{
+    char buf[256];
+    size_t ok = 0;
+    while (ok < max) {
+        size_t len = max - ok < sizeof buf ? max - ok : sizeof buf;
+        struct iovec l = { buf, len }, r = { (void *)(p + ok), len };
+        ssize_t k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+        if (k <= 0)
+            break;
+        ok += (size_t)k;
+        if ((size_t)k < len)
+            break;
+    }
+    return ok;
+}
+
+/* The readable mappings of this process, from /proc/self/maps, sorted. */
+static size_t readable_maps(struct rm_range **out, size_t *bytes)
+{
+    size_t cap = (size_t)1 << 20;
+    char *buf = NULL;
+    size_t len = 0;
+    for (;;) {
+        buf = rm_mem_map_scratch(cap);
+        if (!buf)
+            return 0;
+        int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            rm_mem_unmap_scratch(buf, cap);
+            return 0;
+        }
+        len = 0;
+        for (;;) {
+            ssize_t k = read(fd, buf + len, cap - len);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            len += (size_t)k;
+            if (len == cap)
+                break;
+        }
+        close(fd);
+        if (len < cap || cap >= ((size_t)64 << 20))
+            break;
+        rm_mem_unmap_scratch(buf, cap);
+        cap *= 4;
+    }
+    size_t n = 0, rcap = len / 40 + 16;
+    *bytes = rcap * sizeof **out;
+    struct rm_range *r = rm_mem_map_scratch(*bytes);
+    for (size_t i = 0; r && i < len && n < rcap;) {
+        uintptr_t lo = 0, hi = 0;
+        while (i < len && buf[i] != '-') {
+            char c = buf[i++];
+            lo = lo * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+        }
+        i++;
+        while (i < len && buf[i] != ' ') {
+            char c = buf[i++];
+            hi = hi * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+        }
+        i++;
+        if (i < len && buf[i] == 'r' && lo < hi) {
+            r[n].lo = lo;
+            r[n].hi = hi;
+            n++;
+        }
+        while (i < len && buf[i] != '\n')
+            i++;
+        i++;
+    }
+    rm_mem_unmap_scratch(buf, cap);
+    *out = r;
+    return n;
+}
+
+/* The program's own mappings, cut to what is readable now. */
+static void add_regions(struct collect *c)
+{
+    size_t nreg = rm_regions_list(NULL, 0);
+    if (!nreg)
+        return;
+    size_t gbytes = (nreg + 64) * sizeof(struct rm_range);
+    struct rm_range *g = rm_mem_map_scratch(gbytes);
+    if (!g)
+        return;
+    nreg = rm_regions_list(g, nreg + 64);
+    if (nreg > nreg + 64)
+        nreg = nreg + 64;
+    struct rm_range *m = NULL;
+    size_t mbytes = 0;
+    size_t nm = readable_maps(&m, &mbytes);
+    for (size_t i = 0, j = 0; i < nreg && j < nm;) {
+        uintptr_t lo = g[i].lo > m[j].lo ? g[i].lo : m[j].lo;
+        uintptr_t hi = g[i].hi < m[j].hi ? g[i].hi : m[j].hi;
+        if (lo < hi)
+            add(c, lo, hi);
+        if (g[i].hi < m[j].hi)
+            i++;
+        else
+            j++;
+    }
+    rm_mem_unmap_scratch(m, mbytes);
+    rm_mem_unmap_scratch(g, gbytes);
+}
+
+size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
+                        uintptr_t skip_lo, uintptr_t skip_hi)
+{
+    struct collect c = { .out = out, .cap = cap, .skip_lo = skip_lo, .skip_hi = skip_hi };
+    dl_iterate_phdr(each_object, &c);
+    add_regions(&c);
+
+    /* The calling thread's descriptor: pthread_getspecific values of the
+     * first keys live there (x86-64 and aarch64 glibc: pthread_self() is
+     * the descriptor).  Its size is private to glibc: take what is
+     * readable of 4 KiB. */
+    uintptr_t self = (uintptr_t)pthread_self();
+    add(&c, self, self + readable(self, 4096));
+
+    size_t tcap = rm_threads_count() + 64;
+    size_t tbytes = tcap * sizeof(struct rm_thread_info);
+    struct rm_thread_info *th = rm_mem_map_scratch(tbytes);
+    size_t nt = th ? rm_threads_list(th, tcap) : 0;
+    if (nt > tcap)
+        nt = tcap;
+    bool self_done = false;
+    for (size_t i = 0; i < nt; i++) {
+        if (th[i].self && sp >= th[i].lo && sp < th[i].hi) {
+            add(&c, sp, th[i].hi);
+            self_done = true;
+        } else {
+            add(&c, th[i].lo, th[i].hi);   /* also self on a signal stack */
+        }
+    }
+    rm_mem_unmap_scratch(th, tbytes);
+    if (!self_done) {
+        /* The calling thread never allocated: find its stack now. */
+        pthread_attr_t a;
+        void *addr;
+        size_t size;
+        if (pthread_getattr_np(pthread_self(), &a) == 0) {
+            if (pthread_attr_getstack(&a, &addr, &size) == 0)
+                add(&c, sp, (uintptr_t)addr + size);
+            pthread_attr_destroy(&a);
+        }
+    }
+    return c.n;
+}

@@ -1,0 +1,316 @@
+/* scan.c - the reachability scan (see scan.h).
+ *
+ * 1. From the roots, mark reachable with an explicit worklist.
+ * 2. Every unreached block marks the unreached blocks it points to (other
+ *    than itself) indirect; the rest are direct (LSan's rule).
+ * 3. Indirect blocks that no direct block leads to belong to ownerless
+ *    cycles: in each such structure one block (of a source component) is
+ *    promoted to direct, found by flooding from candidates in address order
+ *    and demoting any earlier candidate a later flood reaches. */
+#define _GNU_SOURCE
+#include "config.h"
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "mem.h"
+#include "scan.h"
+
+/* Cleared when process_vm_readv is unavailable (seccomp, old kernel); set
+ * once by whichever thread finds out.  Relaxed atomic. */
+static _Atomic int rm_vm_readv_broken;
+
+struct rm_scan {
+    const struct rm_block *b;
+    size_t n;
+    uintptr_t min, max;      /* [min, max) covers every block */
+    uint8_t *kind;
+    uint32_t *mark;          /* flood epochs (phase 3) */
+    uint32_t *work;
+    size_t nwork;
+    bool safe;
+};
+
+/* ---- sorting (heapsort: no recursion, no allocation) ---- */
+
+static void sift(struct rm_block *b, size_t start, size_t end)
+{
+    size_t root = start;
+    while (2 * root + 1 < end) {
+        size_t child = 2 * root + 1, top = root;
+        if (b[top].addr < b[child].addr)
+            top = child;
+        if (child + 1 < end && b[top].addr < b[child + 1].addr)
+            top = child + 1;
+        if (top == root)
+            return;
+        struct rm_block t = b[root];
+        b[root] = b[top];
+        b[top] = t;
+        root = top;
+    }
+}
+
+void rm_blocks_sort(struct rm_block *b, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t i = n / 2; i-- > 0;)
+        sift(b, i, n);
+    for (size_t end = n - 1; end > 0; end--) {
+        struct rm_block t = b[0];
+        b[0] = b[end];
+        b[end] = t;
+        sift(b, 0, end);
+    }
+}
+
+/* ---- lookup ---- */
+
+static inline size_t bsize(const struct rm_block *b)
+{
+    return b->size ? (size_t)b->size : 1;
+}
+
+static inline long find_block(const struct rm_scan *s, uintptr_t v)
+{
+    if (v < s->min || v >= s->max)
+        return -1;
+    size_t lo = 0, hi = s->n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->b[mid].addr <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const struct rm_block *b = &s->b[lo];
+    return (v >= b->addr && v - b->addr < bsize(b)) ? (long)lo : -1;
+}
+
+/* ---- reading memory ---- */
+
+enum mode { M_REACH, M_INDIRECT, M_COVER, M_CYCLE };
+
+struct visit {
+    enum mode mode;
+    long self;
+    uint32_t epoch;
+    size_t visits;
+};
+
+static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
+{
+    long j = find_block(s, v);
+    if (j < 0 || j == vs->self)
+        return;
+    uint8_t *k = &s->kind[j];
+    switch (vs->mode) {
+    case M_REACH:
+        if (*k == RM_KIND_UNREACHED || *k == RM_KIND_INDIRECT) {
+            *k = RM_KIND_REACHABLE;
+            s->work[s->nwork++] = (uint32_t)j;
+        }
+        break;
+    case M_INDIRECT:
+        if (*k == RM_KIND_UNREACHED)
+            *k = RM_KIND_INDIRECT;
+        break;
+    case M_COVER:
+        if (*k == RM_KIND_INDIRECT && s->mark[j] != 1) {
+            s->mark[j] = 1;
+            s->work[s->nwork++] = (uint32_t)j;
+        }
+        break;
+    case M_CYCLE:
+        if ((*k == RM_KIND_INDIRECT || *k == RM_KIND_DIRECT) && s->mark[j] != 1 &&
+            s->mark[j] != vs->epoch) {
+            if (*k == RM_KIND_DIRECT)
+                *k = RM_KIND_INDIRECT;   /* an earlier candidate, reached */
+            s->mark[j] = vs->epoch;
+            s->work[s->nwork++] = (uint32_t)j;
+        }
+        break;
+    }
+}
+
+static void visit_buf(struct rm_scan *s, struct visit *vs, const uintptr_t *w, size_t nw)
+{
+    for (size_t i = 0; i < nw; i++) {
+        uintptr_t v = w[i];
+        if (v >= s->min && v < s->max)
+            visit_word(s, vs, v);
+    }
+}
+
+#define RM_CHUNK 16384
+
+/* Copy [src, src+len) through process_vm_readv; bytes copied (may be short
+ * at an unmapped page), or -1 when the call is unavailable. */
+static long vm_read(void *dst, uintptr_t src, size_t len)
+{
+    struct iovec l = { dst, len }, r = { (void *)src, len };
+    ssize_t k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+    if (k < 0) {
+        if (errno == ENOSYS || errno == EPERM) {
+            atomic_store_explicit(&rm_vm_readv_broken, 1, memory_order_relaxed);
+            return -1;
+        }
+        return 0;
+    }
+    return k;
+}
+
+static void scan_range(struct rm_scan *s, struct visit *vs, uintptr_t lo, uintptr_t hi)
+{
+    const size_t W = sizeof(uintptr_t);
+    lo = (lo + W - 1) & ~(uintptr_t)(W - 1);
+    hi &= ~(uintptr_t)(W - 1);
+    if (lo >= hi)
+        return;
+    if (!s->safe || atomic_load_explicit(&rm_vm_readv_broken, memory_order_relaxed)) {
+        visit_buf(s, vs, (const uintptr_t *)lo, (hi - lo) / W);
+        return;
+    }
+    uintptr_t buf[RM_CHUNK / sizeof(uintptr_t)];
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uintptr_t p = lo;
+    while (p < hi) {
+        size_t len = hi - p < RM_CHUNK ? hi - p : RM_CHUNK;
+        long got = vm_read(buf, p, len);
+        if (got < 0) {   /* unavailable: fall back to direct reads */
+            visit_buf(s, vs, (const uintptr_t *)p, (hi - p) / W);
+            return;
+        }
+        visit_buf(s, vs, buf, (size_t)got / W);
+        if ((size_t)got == len) {
+            p += len;
+        } else {
+            /* Unmapped page at p + got: skip to the next page. */
+            uintptr_t bad = p + (uintptr_t)got;
+            p = (bad & ~(uintptr_t)(page - 1)) + page;
+        }
+    }
+}
+
+static void scan_block(struct rm_scan *s, struct visit *vs, size_t i)
+{
+    vs->self = (long)i;
+    vs->visits++;
+    scan_range(s, vs, s->b[i].addr, s->b[i].addr + s->b[i].size);
+}
+
+static void drain(struct rm_scan *s, struct visit *vs)
+{
+    while (s->nwork) {
+        uint32_t i = s->work[--s->nwork];
+        scan_block(s, vs, i);
+    }
+}
+
+int rm_scan_classify(const struct rm_block *blocks, size_t n,
+                     const struct rm_range *roots, size_t nroots,
+                     bool safe_blocks, uint8_t *kind)
+{
+    return rm_scan_classify_ex(blocks, n, roots, nroots, NULL, safe_blocks, kind);
+}
+
+int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
+                        const struct rm_range *roots, size_t nroots,
+                        const uint8_t *root_block, bool safe_blocks, uint8_t *kind)
+{
+    memset(kind, RM_KIND_UNREACHED, n);
+    if (!n)
+        return 0;
+    size_t wbytes = n * sizeof(uint32_t);
+    uint32_t *work = rm_mem_map_scratch(wbytes);
+    uint32_t *mark = rm_mem_map_scratch(wbytes);
+    if (!work || !mark) {
+        rm_mem_unmap_scratch(work, wbytes);
+        rm_mem_unmap_scratch(mark, wbytes);
+        memset(kind, RM_KIND_REACHABLE, n);
+        return -1;
+    }
+    struct rm_scan s = { .b = blocks, .n = n, .kind = kind, .mark = mark,
+                         .work = work, .safe = true };
+    s.min = blocks[0].addr;
+    s.max = 0;
+    for (size_t i = 0; i < n; i++)
+        if (blocks[i].addr + bsize(&blocks[i]) > s.max)
+            s.max = blocks[i].addr + bsize(&blocks[i]);
+
+    /* 1. Reachable from the roots. */
+    struct visit vs = { .mode = M_REACH, .self = -1 };
+    for (size_t r = 0; r < nroots; r++) {
+        vs.self = -1;
+        scan_range(&s, &vs, roots[r].lo, roots[r].hi);
+        s.safe = safe_blocks;
+        drain(&s, &vs);
+        s.safe = true;
+    }
+    s.safe = safe_blocks;
+    if (root_block) {
+        for (size_t i = 0; i < n; i++) {
+            if (root_block[i] && kind[i] != RM_KIND_REACHABLE) {
+                kind[i] = RM_KIND_REACHABLE;
+                s.work[s.nwork++] = (uint32_t)i;
+                drain(&s, &vs);
+            }
+        }
+    }
+
+    /* 2. Pointed to by another unreached block: indirect. */
+    vs.mode = M_INDIRECT;
+    size_t nind = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kind[i] != RM_KIND_REACHABLE)
+            scan_block(&s, &vs, i);
+    for (size_t i = 0; i < n; i++) {
+        if (kind[i] == RM_KIND_UNREACHED)
+            kind[i] = RM_KIND_DIRECT;
+        else if (kind[i] == RM_KIND_INDIRECT)
+            nind++;
+    }
+
+    /* 3. Ownerless cycles. */
+    if (nind) {
+        vs.mode = M_COVER;
+        for (size_t i = 0; i < n; i++) {
+            if (kind[i] == RM_KIND_DIRECT) {
+                mark[i] = 1;
+                scan_block(&s, &vs, i);
+                drain(&s, &vs);
+            }
+        }
+        vs.mode = M_CYCLE;
+        vs.visits = 0;
+        uint32_t epoch = 1;
+        size_t budget = 16 * n + (1u << 20);
+        for (size_t i = 0; i < n; i++) {
+            if (kind[i] != RM_KIND_INDIRECT || mark[i] != 0)
+                continue;
+            /* Not reached by any flood so far: a candidate. */
+            kind[i] = RM_KIND_DIRECT;
+            if (vs.visits > budget) {
+                /* Too much work: stop at anything already flooded (may
+                 * leave an extra direct block, never a missed one). */
+                vs.mode = M_COVER;
+                mark[i] = 1;
+                scan_block(&s, &vs, i);
+                drain(&s, &vs);
+                continue;
+            }
+            if (++epoch == 0)
+                epoch = 2;
+            mark[i] = epoch;
+            vs.epoch = epoch;
+            scan_block(&s, &vs, i);
+            drain(&s, &vs);
+            kind[i] = RM_KIND_DIRECT;   /* a flood may come back to i */
+        }
+    }
+    rm_mem_unmap_scratch(work, wbytes);
+    rm_mem_unmap_scratch(mark, wbytes);
+    return 0;
+}

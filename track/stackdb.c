@@ -1,0 +1,193 @@
+/* stackdb.c - the deduplicated stack store (see stackdb.h).
+ *
+ * Stacks live in per-shard bump arenas; a shard's open-addressing index maps
+ * hash -> id.  Ids index a two-level directory that readers use without a
+ * lock: a record is fully written before its pointer is published with a
+ * release store, and records are never changed or freed. */
+#include "config.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include "mem.h"
+#include "table.h"
+#include "stackdb.h"
+
+#define RM_SDB_SHARDS 64
+#define RM_DIR_BITS 12
+#define RM_DIR_CHUNK (1u << RM_DIR_BITS)
+#define RM_DIR_TOP ((RM_STACK_ID_MAX >> RM_DIR_BITS) + 1)
+
+struct rm_sdb_slot {
+    uint64_t hash;
+    uint32_t id;        /* 0 = empty */
+};
+
+struct rm_sdb_shard {
+    pthread_mutex_t lock;        /* guards every field below */
+    struct rm_sdb_slot *slots;   /* rm_mem_map'ed index; NULL at first */
+    size_t mask;
+    size_t count;
+    struct rm_arena arena;       /* where this shard's records live */
+} __attribute__((aligned(64)));
+
+/* Shards, each owned by its mutex. */
+static struct rm_sdb_shard rm_sdb[RM_SDB_SHARDS] = {
+    [0 ... RM_SDB_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER }
+};
+/* Next id to hand out: atomic. */
+static _Atomic uint32_t rm_sdb_next = 1;
+/* id -> record directory.  Top-level entries are set once (CAS) and chunk
+ * entries once (release store) by the inserting thread; read lock-free. */
+static _Atomic(_Atomic(const struct rm_stack *) *) rm_sdb_dir[RM_DIR_TOP];
+
+/* Per-thread cache of recent stacks: hash -> id.  Owned by its thread. */
+#define RM_TCACHE 256
+static __thread struct { uint64_t hash; uint32_t id; } rm_tcache[RM_TCACHE]
+    __attribute__((tls_model("initial-exec")));
+
+uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth)
+{
+    /* The multiplies are independent of each other; the chain through h is
+     * one rotate and one xor per frame.  Finalised with murmur3's mix. */
+    uint64_t h = UINT64_C(0xcbf29ce484222325) ^ depth;
+    for (unsigned i = 0; i < depth; i++) {
+        uint64_t m = (uint64_t)pc[i] * UINT64_C(0x9e3779b97f4a7c15);
+        h = ((h << 23) | (h >> 41)) ^ m;
+    }
+    h ^= h >> 33;
+    h *= UINT64_C(0xff51afd7ed558ccd);
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+const struct rm_stack *rm_stackdb_get(uint32_t id)
+{
+    if (!id || id > RM_STACK_ID_MAX)
+        return NULL;
+    _Atomic(const struct rm_stack *) *chunk =
+        atomic_load_explicit(&rm_sdb_dir[id >> RM_DIR_BITS], memory_order_acquire);
+    if (!chunk)
+        return NULL;
+    return atomic_load_explicit(&chunk[id & (RM_DIR_CHUNK - 1)], memory_order_acquire);
+}
+
+static bool same(const struct rm_stack *s, const uintptr_t *pc, unsigned depth, uint64_t h)
+{
+    return s && s->hash == h && s->depth == depth &&
+           memcmp(s->pc, pc, depth * sizeof *pc) == 0;
+}
+
+static bool publish(uint32_t id, const struct rm_stack *s)
+{
+    unsigned top = id >> RM_DIR_BITS;
+    _Atomic(const struct rm_stack *) *chunk =
+        atomic_load_explicit(&rm_sdb_dir[top], memory_order_acquire);
+    if (!chunk) {
+        _Atomic(const struct rm_stack *) *n = rm_mem_map(RM_DIR_CHUNK * sizeof *n);
+        if (!n)
+            return false;
+        _Atomic(const struct rm_stack *) *expect = NULL;
+        if (atomic_compare_exchange_strong_explicit(&rm_sdb_dir[top], &expect, n,
+                                                    memory_order_acq_rel, memory_order_acquire)) {
+            chunk = n;
+        } else {
+            rm_mem_unmap(n, RM_DIR_CHUNK * sizeof *n);
+            chunk = expect;
+        }
+    }
+    atomic_store_explicit(&chunk[id & (RM_DIR_CHUNK - 1)], s, memory_order_release);
+    return true;
+}
+
+static bool grow(struct rm_sdb_shard *sh)
+{
+    if (sh->slots && (sh->count + 1) * 2 <= sh->mask + 1)
+        return true;
+    size_t ncap = sh->slots ? (sh->mask + 1) * 2 : 256;
+    struct rm_sdb_slot *n = rm_mem_map(ncap * sizeof *n);
+    if (!n)
+        return false;
+    if (sh->slots) {
+        for (size_t i = 0; i <= sh->mask; i++) {
+            if (!sh->slots[i].id)
+                continue;
+            size_t j = (sh->slots[i].hash >> 8) & (ncap - 1);
+            while (n[j].id)
+                j = (j + 1) & (ncap - 1);
+            n[j] = sh->slots[i];
+        }
+        rm_mem_unmap(sh->slots, (sh->mask + 1) * sizeof *sh->slots);
+    }
+    sh->slots = n;
+    sh->mask = ncap - 1;
+    return true;
+}
+
+uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
+{
+    if (depth > RM_STACK_MAX_DEPTH)
+        depth = RM_STACK_MAX_DEPTH;
+    unsigned c = (unsigned)(h ^ (h >> 17)) & (RM_TCACHE - 1);
+    if (rm_tcache[c].hash == h && same(rm_stackdb_get(rm_tcache[c].id), pc, depth, h))
+        return rm_tcache[c].id;
+
+    struct rm_sdb_shard *sh = &rm_sdb[h & (RM_SDB_SHARDS - 1)];
+    uint32_t id = 0;
+    pthread_mutex_lock(&sh->lock);
+    if (sh->slots) {
+        for (size_t i = (h >> 8) & sh->mask; sh->slots[i].id; i = (i + 1) & sh->mask) {
+            if (sh->slots[i].hash == h && same(rm_stackdb_get(sh->slots[i].id), pc, depth, h)) {
+                id = sh->slots[i].id;
+                break;
+            }
+        }
+    }
+    if (!id && grow(sh)) {
+        uint32_t nid = atomic_fetch_add_explicit(&rm_sdb_next, 1, memory_order_relaxed);
+        struct rm_stack *s = NULL;
+        if (nid <= RM_STACK_ID_MAX)
+            s = rm_arena_alloc(&sh->arena, sizeof *s + depth * sizeof *pc);
+        if (s) {
+            s->hash = h;
+            s->id = nid;
+            s->depth = depth;
+            memcpy(s->pc, pc, depth * sizeof *pc);
+            if (publish(nid, s)) {
+                size_t i = (h >> 8) & sh->mask;
+                while (sh->slots[i].id)
+                    i = (i + 1) & sh->mask;
+                sh->slots[i].hash = h;
+                sh->slots[i].id = nid;
+                sh->count++;
+                id = nid;
+            }
+        } else if (nid > RM_STACK_ID_MAX) {
+            /* Keep the counter from wrapping. */
+            atomic_store_explicit(&rm_sdb_next, RM_STACK_ID_MAX + 1, memory_order_relaxed);
+        }
+    }
+    pthread_mutex_unlock(&sh->lock);
+    if (id) {
+        rm_tcache[c].hash = h;
+        rm_tcache[c].id = id;
+    }
+    return id;
+}
+
+uint32_t rm_stackdb_count(void)
+{
+    uint32_t n = atomic_load_explicit(&rm_sdb_next, memory_order_relaxed) - 1;
+    return n > RM_STACK_ID_MAX ? RM_STACK_ID_MAX : n;
+}
+
+void rm_stackdb_lock_all(void)
+{
+    for (int k = 0; k < RM_SDB_SHARDS; k++)
+        pthread_mutex_lock(&rm_sdb[k].lock);
+}
+
+void rm_stackdb_unlock_all(void)
+{
+    for (int k = RM_SDB_SHARDS - 1; k >= 0; k--)
+        pthread_mutex_unlock(&rm_sdb[k].lock);
+}

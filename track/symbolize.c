@@ -1,0 +1,139 @@
+/* symbolize.c - the libdw symbolizer (see symbolize.h).  Runs only at
+ * report time; libdw's own allocations go to glibc untracked (the caller
+ * holds the preload's guard). */
+#define _GNU_SOURCE
+#include "config.h"
+#include <dlfcn.h>
+#include <elfutils/libdwfl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "mem.h"
+#include "symbolize.h"
+
+#define RM_SYM_CACHE 4096      /* pc -> info cache slots */
+#define RM_SYM_POOL ((size_t)1 << 20)
+
+struct rm_symbolizer {
+    Dwfl *dwfl;
+    char *pool;              /* demangled names */
+    size_t pool_len;
+    struct { uintptr_t pc; struct rm_frame_info fi; } cache[RM_SYM_CACHE];
+};
+
+static const Dwfl_Callbacks rm_dwfl_cb = {
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+};
+
+struct rm_symbolizer *rm_sym_open(void)
+{
+    struct rm_symbolizer *sy = rm_mem_map_scratch(sizeof *sy);
+    if (!sy)
+        return NULL;
+    sy->pool = rm_mem_map_scratch(RM_SYM_POOL);
+    sy->dwfl = dwfl_begin(&rm_dwfl_cb);
+    if (sy->dwfl) {
+        dwfl_report_begin(sy->dwfl);
+        if (dwfl_linux_proc_report(sy->dwfl, getpid()) != 0 ||
+            dwfl_report_end(sy->dwfl, NULL, NULL) != 0) {
+            dwfl_end(sy->dwfl);
+            sy->dwfl = NULL;
+        }
+    }
+    return sy;
+}
+
+void rm_sym_close(struct rm_symbolizer *sy)
+{
+    if (!sy)
+        return;
+    if (sy->dwfl)
+        dwfl_end(sy->dwfl);
+    rm_mem_unmap_scratch(sy->pool, RM_SYM_POOL);
+    rm_mem_unmap_scratch(sy, sizeof *sy);
+}
+
+typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+static const char *pool_add(struct rm_symbolizer *sy, const char *s, size_t n)
+{
+    if (!sy->pool || sy->pool_len + n + 1 > RM_SYM_POOL)
+        return NULL;
+    char *r = sy->pool + sy->pool_len;
+    memcpy(r, s, n);
+    r[n] = 0;
+    sy->pool_len += n + 1;
+    return r;
+}
+
+/* Symbol version suffixes ("@@GLIBC_2.34") dropped; C++ names through the
+ * host's __cxa_demangle when libstdc++ is loaded. */
+static const char *demangle(struct rm_symbolizer *sy, const char *name)
+{
+    const char *at = strchr(name, '@');
+    if (at && at > name) {
+        const char *c = pool_add(sy, name, (size_t)(at - name));
+        if (c)
+            name = c;
+    }
+    if (!sy->pool || strncmp(name, "_Z", 2) != 0)
+        return name;
+    demangle_fn fn = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    if (!fn)
+        return name;
+    int status = -1;
+    char *d = fn(name, NULL, NULL, &status);
+    if (!d)
+        return name;
+    const char *r = status == 0 ? pool_add(sy, d, strlen(d)) : NULL;
+    free(d);
+    return r ? r : name;
+}
+
+void rm_sym_lookup(struct rm_symbolizer *sy, uintptr_t pc, struct rm_frame_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->pc = pc;
+    out->module = "";
+    out->offset = pc;
+    unsigned c = (unsigned)((pc >> 2) ^ (pc >> 14)) & (RM_SYM_CACHE - 1);
+    if (sy && sy->cache[c].pc == pc && pc) {
+        *out = sy->cache[c].fi;
+        return;
+    }
+    uintptr_t q = pc ? pc - 1 : pc;
+    Dwfl_Module *mod = sy && sy->dwfl ? dwfl_addrmodule(sy->dwfl, q) : NULL;
+    if (mod) {
+        Dwarf_Addr low = 0;
+        const char *mainfile = NULL;
+        const char *name = dwfl_module_info(mod, NULL, &low, NULL, NULL, NULL, &mainfile, NULL);
+        out->module = name ? name : mainfile ? mainfile : "";
+        out->offset = pc - low;
+        const char *fn = dwfl_module_addrname(mod, q);
+        if (fn)
+            out->function = demangle(sy, fn);
+        Dwfl_Line *ln = dwfl_module_getsrc(mod, q);
+        if (ln) {
+            int line = 0;
+            const char *file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);
+            if (file && line > 0) {
+                out->file = file;
+                out->line = line;
+            }
+        }
+    } else {
+        Dl_info di;
+        if (dladdr((void *)q, &di)) {
+            if (di.dli_fname)
+                out->module = di.dli_fname;
+            out->offset = pc - (uintptr_t)di.dli_fbase;
+            if (di.dli_sname)
+                out->function = sy ? demangle(sy, di.dli_sname) : di.dli_sname;
+        }
+    }
+    if (sy && pc) {
+        sy->cache[c].pc = pc;
+        sy->cache[c].fi = *out;
+    }
+}

@@ -1,0 +1,153 @@
+/* threads.c - the thread registry (see threads.h).
+ *
+ * A thread registers on its first tracked event: it takes a slot (reusing
+ * a free one) holding its stack bounds from pthread_getattr_np, and sets a
+ * pthread key whose destructor frees the slot when the thread exits, so a
+ * finished thread's stale stack does not hide its leaks. */
+#define _GNU_SOURCE
+#include "config.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include "mem.h"
+#include "threads.h"
+
+struct rm_slot {
+    struct rm_slot *next;   /* list of every slot ever made */
+    pthread_t tid;
+    uintptr_t lo, hi;
+    bool used;
+};
+
+/* The slot list and its arena: guarded by rm_reg_lock. */
+static pthread_mutex_t rm_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_slot *rm_reg_head;
+static struct rm_arena rm_reg_arena;
+static size_t rm_reg_used;
+/* The key whose destructor deregisters; created once by rm_threads_init. */
+static pthread_key_t rm_reg_key;
+static _Atomic int rm_reg_key_ok;
+
+/* Per-thread state, owned by its thread: 0 = not registered, 1 =
+ * registered, 2 = exited (events from late destructors do not register
+ * again); and the thread's slot. */
+static __thread int rm_reg_state __attribute__((tls_model("initial-exec")));
+static __thread struct rm_slot *rm_reg_self __attribute__((tls_model("initial-exec")));
+
+static void rm_reg_destroy(void *arg)
+{
+    struct rm_slot *s = arg;
+    pthread_mutex_lock(&rm_reg_lock);
+    if (s && s->used) {
+        s->used = false;
+        rm_reg_used--;
+    }
+    pthread_mutex_unlock(&rm_reg_lock);
+    rm_reg_self = NULL;
+    rm_reg_state = 2;
+}
+
+void rm_threads_init(void)
+{
+    if (!atomic_load(&rm_reg_key_ok) && pthread_key_create(&rm_reg_key, rm_reg_destroy) == 0)
+        atomic_store(&rm_reg_key_ok, 1);
+}
+
+static void stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    pthread_attr_t a;
+    void *addr = NULL;
+    size_t size = 0;
+    *lo = *hi = 0;
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        if (pthread_attr_getstack(&a, &addr, &size) == 0) {
+            *lo = (uintptr_t)addr;
+            *hi = (uintptr_t)addr + size;
+        }
+        pthread_attr_destroy(&a);
+    }
+}
+
+void rm_threads_ensure(void)
+{
+    if (__builtin_expect(rm_reg_state != 0, 1))
+        return;
+    rm_reg_state = 1;   /* first: pthread_getattr_np may allocate */
+    uintptr_t lo, hi;
+    stack_bounds(&lo, &hi);
+    pthread_mutex_lock(&rm_reg_lock);
+    struct rm_slot *s = rm_reg_head;
+    while (s && s->used)
+        s = s->next;
+    if (!s) {
+        s = rm_arena_alloc(&rm_reg_arena, sizeof *s);
+        if (s) {
+            s->next = rm_reg_head;
+            rm_reg_head = s;
+        }
+    }
+    if (s) {
+        s->used = true;
+        s->tid = pthread_self();
+        s->lo = lo;
+        s->hi = hi;
+        rm_reg_used++;
+    }
+    pthread_mutex_unlock(&rm_reg_lock);
+    rm_reg_self = s;
+    if (s && atomic_load(&rm_reg_key_ok))
+        pthread_setspecific(rm_reg_key, s);
+}
+
+size_t rm_threads_list(struct rm_thread_info *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_t me = pthread_self();
+    pthread_mutex_lock(&rm_reg_lock);
+    for (struct rm_slot *s = rm_reg_head; s; s = s->next) {
+        if (!s->used)
+            continue;
+        if (n < cap) {
+            out[n].lo = s->lo;
+            out[n].hi = s->hi;
+            out[n].self = pthread_equal(s->tid, me);
+        }
+        n++;
+    }
+    pthread_mutex_unlock(&rm_reg_lock);
+    return n;
+}
+
+size_t rm_threads_count(void)
+{
+    pthread_mutex_lock(&rm_reg_lock);
+    size_t n = rm_reg_used;
+    pthread_mutex_unlock(&rm_reg_lock);
+    return n;
+}
+
+void rm_threads_lock(void)
+{
+    pthread_mutex_lock(&rm_reg_lock);
+}
+
+void rm_threads_unlock(void)
+{
+    pthread_mutex_unlock(&rm_reg_lock);
+}
+
+void rm_threads_reset_child(void)
+{
+    /* Called in the child with the lock released: only this thread lives. */
+    pthread_mutex_lock(&rm_reg_lock);
+    rm_reg_used = 0;
+    for (struct rm_slot *s = rm_reg_head; s; s = s->next) {
+        if (s == rm_reg_self && s->used) {
+            s->tid = pthread_self();
+            rm_reg_used++;
+        } else {
+            s->used = false;
+        }
+    }
+    pthread_mutex_unlock(&rm_reg_lock);
+}

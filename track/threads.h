@@ -1,0 +1,31 @@
+/* threads.h - the registry of live threads' stacks: roots for the scan. */
+#ifndef RATMEM_TRACK_THREADS_H
+#define RATMEM_TRACK_THREADS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Once, from ratmem_track_init: creates the pthread key whose destructor
+ * deregisters an exiting thread. */
+void rm_threads_init(void);
+
+/* Register the calling thread on its first event (cheap when done). */
+void rm_threads_ensure(void);
+
+struct rm_thread_info {
+    uintptr_t lo, hi;      /* the whole stack mapping incl. static TLS */
+    bool self;             /* the calling thread */
+};
+/* Copy the registered threads into out (capacity cap); returns the number
+ * of registered threads (may exceed cap). */
+size_t rm_threads_list(struct rm_thread_info *out, size_t cap);
+size_t rm_threads_count(void);
+
+/* fork(): lock / unlock the registry; in the child, drop every thread but
+ * the calling one. */
+void rm_threads_lock(void);
+void rm_threads_unlock(void);
+void rm_threads_reset_child(void);
+
+#endif

@@ -1,0 +1,213 @@
+/* track.c - the seam (track.h): init, the event calls, the report entry
+ * point and the fork handlers.  Glue only; each concern has its own file. */
+#define _GNU_SOURCE
+#include "config.h"
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <string.h>
+#include "options.h"
+#include "outfile.h"
+#include <sys/mman.h>
+#include "prim.h"
+#include "regions.h"
+#include "report.h"
+#include "stackdb.h"
+#include "table.h"
+#include "threads.h"
+#include "unwind.h"
+#include "track.h"
+
+/* The options: set once by ratmem_track_init (the caller keeps them alive);
+ * read by every thread after init.  Before init, rm_defaults stand in. */
+static const struct ratmem_options *_Atomic rm_opts;
+static struct ratmem_options rm_defaults;
+/* Init state: 0 none, 1 running, 2 done.  CAS by the first caller; others
+ * wait for 2 (init never waits on another thread's event). */
+static _Atomic int rm_init_state;
+/* Serialises reports; taken first in the fork order. */
+static pthread_mutex_t rm_report_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define RM_DEFAULT_DEPTH 32
+
+/* DESIGN.md's defaults, for a report or init without options. */
+static const struct ratmem_options *defaults(void)
+{
+    memset(&rm_defaults, 0, sizeof rm_defaults);
+    rm_defaults.leaks = 1;
+    rm_defaults.zero = 1;
+    rm_defaults.stack_depth = RM_DEFAULT_DEPTH;
+    return &rm_defaults;
+}
+
+void ratmem_track_init(const struct ratmem_options *opts)
+{
+    int expect = 0;
+    if (!atomic_compare_exchange_strong(&rm_init_state, &expect, 1)) {
+        while (atomic_load(&rm_init_state) != 2)
+            ;
+        return;
+    }
+    if (!opts)
+        opts = defaults();
+    rm_unwind_init();
+    rm_threads_init();
+    atomic_store(&rm_opts, opts);
+    atomic_store(&rm_init_state, 2);
+}
+
+static const struct ratmem_options *opts_now(void)
+{
+    return atomic_load_explicit(&rm_opts, memory_order_acquire);
+}
+
+static inline bool active(void)
+{
+    const struct ratmem_options *o = opts_now();
+    return o && o->leaks;
+}
+
+static uint32_t capture(void)
+{
+    uintptr_t pc[RM_STACK_MAX_DEPTH];
+    const struct ratmem_options *o = opts_now();
+    int depth = o->stack_depth;
+    if (depth < 1 || depth > RM_STACK_MAX_DEPTH)
+        depth = RM_DEFAULT_DEPTH;
+    unsigned n = rm_unwind_capture(pc, (unsigned)depth);
+    if (!n)
+        return 0;
+    return rm_stackdb_intern(pc, n, rm_stack_hash(pc, n));
+}
+
+void ratmem_track_alloc(void *p, size_t size)
+{
+    if (!p || !active())
+        return;
+    rm_threads_ensure();
+    rm_table_insert((uintptr_t)p, size, capture());
+}
+
+void ratmem_track_free(void *p)
+{
+    if (!p || !active())
+        return;
+    rm_threads_ensure();
+    rm_table_remove((uintptr_t)p);
+}
+
+void ratmem_track_realloc(void *old, void *p, size_t size)
+{
+    if (!active())
+        return;
+    rm_threads_ensure();
+    if (!p) {
+        /* Failed realloc keeps old; realloc(old, 0) returning NULL freed it. */
+        if (old && size == 0)
+            rm_table_remove((uintptr_t)old);
+        return;
+    }
+    /* The record moves, with the realloc's own stack (as valgrind and LSan
+     * report the last (re)allocation site). */
+    if (old && old != p)
+        rm_table_remove((uintptr_t)old);
+    rm_table_insert((uintptr_t)p, size, capture());
+}
+
+void ratmem_track_mmap(void *p, size_t len, int prot, int flags)
+{
+    if (!p || p == MAP_FAILED || !len || !active())
+        return;
+    if (!(flags & MAP_ANONYMOUS) && !(prot & PROT_WRITE))
+        return;
+    size_t n = ratmem_page_round(len);
+    rm_regions_add((uintptr_t)p, (uintptr_t)p + (n ? n : len));
+}
+
+void ratmem_track_munmap(void *p, size_t len)
+{
+    if (!p || !len || !active())
+        return;
+    size_t n = ratmem_page_round(len);
+    rm_regions_remove((uintptr_t)p, n ? (uintptr_t)p + n : UINTPTR_MAX);
+}
+
+void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len)
+{
+    if (!p || p == MAP_FAILED || !active())
+        return;
+    /* Only a region recorded before moves on as one. */
+    bool known = rm_regions_contains((uintptr_t)old);
+    ratmem_track_munmap(old, old_len);
+    if (known)
+        ratmem_track_mmap(p, new_len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS);
+}
+
+/* Kept out of line so that its frame (holding the spilled registers) is
+ * above the stack pointer the scan starts from. */
+static __attribute__((noinline)) int report_at(const char *path, bool *leaks_found,
+                                               uintptr_t sp, const struct rm_range *regs)
+{
+    const struct ratmem_options *o = opts_now();
+    if (!o)
+        o = defaults();
+    int failed = 0;
+    int fd = rm_outfile_open(path ? path : o->report, &failed);
+    struct rm_report_req req = { .opts = o, .fd = fd, .process_roots = true, .sp = sp,
+                                 .roots = regs, .nroots = 1 };
+    struct rm_report_totals t;
+    int r = rm_report_write(&req, &t);
+    rm_outfile_close(fd);
+    if (leaks_found)
+        *leaks_found = t.direct_blocks + t.indirect_blocks > 0;
+    return r == 0 && !failed ? 0 : -1;
+}
+
+int ratmem_track_report(const char *path, bool *leaks_found)
+{
+    pthread_mutex_lock(&rm_report_lock);
+    /* Spill callee-saved registers: setjmp stores them in regs (the
+     * mangled sp/pc do not matter), and the frame lies above sp. */
+    __builtin_unwind_init();
+    jmp_buf regs;
+    setjmp(regs);
+    struct rm_range rr = { (uintptr_t)&regs, (uintptr_t)&regs + sizeof regs };
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if ((uintptr_t)&rr < sp)
+        sp = (uintptr_t)&rr;
+    if ((uintptr_t)&regs < sp)
+        sp = (uintptr_t)&regs;
+    int r = report_at(path, leaks_found, sp, &rr);
+    pthread_mutex_unlock(&rm_report_lock);
+    return r;
+}
+
+/* Fork order: report lock, mapped regions, thread registry, stack store shards, table
+ * shards; released in reverse. */
+void ratmem_track_atfork_prepare(void)
+{
+    pthread_mutex_lock(&rm_report_lock);
+    rm_regions_lock();
+    rm_threads_lock();
+    rm_stackdb_lock_all();
+    rm_table_lock_all();
+}
+
+void ratmem_track_atfork_parent(void)
+{
+    rm_table_unlock_all();
+    rm_stackdb_unlock_all();
+    rm_threads_unlock();
+    rm_regions_unlock();
+    pthread_mutex_unlock(&rm_report_lock);
+}
+
+void ratmem_track_atfork_child(void)
+{
+    rm_table_unlock_all();
+    rm_stackdb_unlock_all();
+    rm_threads_unlock();
+    rm_regions_unlock();
+    pthread_mutex_unlock(&rm_report_lock);
+    rm_threads_reset_child();
+}

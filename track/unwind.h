@@ -1,0 +1,24 @@
+/* unwind.h - allocation stack capture with libunwind, the shim's own frames
+ * left out.  The only file that knows about the unwinder. */
+#ifndef RATMEM_TRACK_UNWIND_H
+#define RATMEM_TRACK_UNWIND_H
+
+#include <stdint.h>
+
+/* Once: libunwind's per-thread caching, and the address range of the object
+ * that holds the tracker (the shim), whose frames are left out. */
+void rm_unwind_init(void);
+
+/* Leave out frames whose pc is in [lo, hi) instead (tests; 0,0 = none). */
+void rm_unwind_set_skip_range(uintptr_t lo, uintptr_t hi);
+void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi);
+
+/* The dynamic linker's address range (0,0 when unknown), found at init:
+ * its allocations (DTVs, dlopen TLS) are never leaks. */
+void rm_unwind_linker_range(uintptr_t *lo, uintptr_t *hi);
+
+/* Capture up to max frames (<= RM_STACK_MAX_DEPTH) of the calling thread
+ * into pc, innermost first, skipping the shim's frames.  Returns the count. */
+unsigned rm_unwind_capture(uintptr_t *pc, unsigned max);
+
+#endif
