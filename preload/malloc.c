@@ -36,20 +36,13 @@ static inline void *charge(void *p)
 
 static inline void track_alloc(void *p, size_t size)
 {
-    if (p && shim_tracking()) {
-        ratmem_shim_guard++;
-        ratmem_track_alloc(p, size);
-        ratmem_shim_guard--;
-    }
+    if (p)
+        SHIM_TRACK(ratmem_track_alloc(p, size));
 }
 
 static inline void track_free(void *p)
 {
-    if (p && shim_tracking()) {
-        ratmem_shim_guard++;
-        ratmem_track_free(p);
-        ratmem_shim_guard--;
-    }
+    SHIM_TRACK(ratmem_track_free(p));
 }
 
 SHIM_EXPORT void *malloc(size_t size)
@@ -110,9 +103,15 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
         free(old);
         return n;
     }
+    /* The record goes first: once glibc frees a moved block, another thread
+     * may get its address and record it anew.  The block is recorded again
+     * with this call's stack, as valgrind does for realloc. */
+    track_free(old);
     void *p = __libc_realloc(old, size);
-    if (!p)
-        return NULL; /* old stays valid and tracked */
+    if (!p) {
+        track_alloc(old, old_usable); /* old stays valid: tracked again */
+        return NULL;
+    }
     size_t usable = malloc_usable_size(p);
     if (ratmem_shim_opts.zero && usable > old_usable)
         memset((char *)p + old_usable, 0, usable - old_usable);
@@ -122,11 +121,7 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
         else if (usable > old_usable)
             ratmem_quota_charge(&ratmem_shim_quota, usable - old_usable); /* rounding only */
     }
-    if (shim_tracking()) {
-        ratmem_shim_guard++;
-        ratmem_track_realloc(old, p, size);
-        ratmem_shim_guard--;
-    }
+    track_alloc(p, size);
     return p;
 }
 

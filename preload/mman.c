@@ -14,6 +14,7 @@
 #include "mapacct.h"
 #include "prim.h"
 #include "shim.h"
+#include "track.h"
 #include "wx.h"
 
 #define CALLER __builtin_return_address(0)
@@ -54,6 +55,7 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
             replaced = charged; /* cannot account it: do not charge it */
         ratmem_quota_release(&ratmem_shim_quota, replaced);
     }
+    SHIM_TRACK(ratmem_track_mmap(p, len, prot, flags));
     return p;
 }
 
@@ -76,6 +78,7 @@ SHIM_EXPORT int munmap(void *addr, size_t len)
     }
     if (shim_quota_on())
         ratmem_quota_release(&ratmem_shim_quota, ratmem_mapacct_remove(addr, ratmem_page_round(len)));
+    SHIM_TRACK(ratmem_track_munmap(addr, len));
     return 0;
 }
 
@@ -108,6 +111,7 @@ SHIM_EXPORT void *mremap(void *old, size_t oldlen, size_t newlen, int flags, ...
             ratmem_quota_release(&ratmem_shim_quota, ol - nl);
         (void)had;
     }
+    SHIM_TRACK(ratmem_track_mremap(old, oldlen, (void *)r, newlen));
     return (void *)r;
 }
 

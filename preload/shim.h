@@ -35,13 +35,25 @@ static inline bool shim_tracking(void)
     return ratmem_shim_opts.leaks && ratmem_shim_ready && ratmem_shim_guard == 0;
 }
 
+/* Hand one event to the tracker, with the guard held, when tracking. */
+#define SHIM_TRACK(call)                \
+    do {                                \
+        if (shim_tracking()) {          \
+            ratmem_shim_guard++;        \
+            call;                       \
+            ratmem_shim_guard--;        \
+        }                               \
+    } while (0)
+
 /* The process's quota (shim.c owns it; atomics).  Counting is on from
  * start-up when quota= is set, or from the first RatMemSetQuota call. */
 extern struct ratmem_quota ratmem_shim_quota;
 extern _Bool ratmem_shim_quota_on;
 static inline bool shim_quota_on(void)
 {
-    return __builtin_expect(__atomic_load_n(&ratmem_shim_quota_on, __ATOMIC_RELAXED), 0);
+    /* The shim's own memory (tracker, libunwind) is not the program's. */
+    return __builtin_expect(__atomic_load_n(&ratmem_shim_quota_on, __ATOMIC_RELAXED), 0) &&
+           ratmem_shim_guard == 0;
 }
 
 /* glibc's allocator underneath (exported by libc.so.6 since 2.2.5). */

@@ -25,6 +25,6 @@ leak "interior pointer" "$PROG/leaky" interior -- direct_bytes=0 direct_blocks=0
 leak "leak from a finished thread" "$PROG/leaky" thread -- direct_bytes=64 direct_blocks=1 $Z top:direct=thread_body
 leak "calloc, realloc, posix_memalign" "$PROG/leaky" family -- direct_bytes=698 direct_blocks=3 $Z top:direct=leak_calloc top:direct=leak_realloc top:direct=leak_memalign
 leak "static in a shared library" "$PROG/leaky" dso "$HOLDER" -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=256"
-leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z frames:direct=make_array
+leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z "frames:direct=make_array()"
 leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
 finish

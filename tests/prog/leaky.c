@@ -3,6 +3,8 @@
  * report against those numbers exactly.  Built with -O0 -g so that every
  * function named below is a real frame. */
 #define _GNU_SOURCE
+/* Every named function must stay a real frame, whatever CFLAGS say. */
+#pragma GCC optimize("O0", "no-optimize-sibling-calls", "no-inline")
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 
 /* Roots the scan must see. */
 void *global_keep;
-static char *global_interior;
+char *global_interior;
 
 /* Keeps a pointer from living on in a dead stack slot or register. */
 static NOINLINE void scrub_stack(void)
@@ -70,7 +72,11 @@ NOINLINE static void *thread_body(void *arg)
 }
 
 /* family: calloc 10x7=70, realloc'd to 500, posix_memalign 128, each direct. */
-NOINLINE void leak_calloc(void) { (void)calloc(10, 7); }
+NOINLINE void leak_calloc(void)
+{
+    char *p = calloc(10, 7);
+    p[0] = 1;
+}
 NOINLINE void leak_realloc(void)
 {
     char *p = malloc(10);
