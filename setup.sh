@@ -21,3 +21,7 @@ make -j"$(nproc)"
 
 echo "== the RatAPI example =="
 ./examples/hello-ratapi
+
+echo "== an unmodified program under the shim, with its leak report =="
+./tools/ratmem -- perl -e 'my %h = map { $_ => "x" x $_ } 1..1000; print scalar(keys %h), " keys\n"'
+
