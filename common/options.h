@@ -24,7 +24,6 @@ struct ratmem_options {
     char suppressions[RATMEM_PATH_MAX];/* "" = none */
     int help;                          /* 0/1: print the keys at start-up */
     size_t quota;                      /* bytes in use allowed; 0 = no limit */
-    int dump_signal;                   /* signal that writes a heap dump; 0 = none */
 };
 
 /* Fill *o with the defaults. */
