@@ -25,17 +25,10 @@ static bool reserve2(void)
 {
     if (nranges + 2 <= cap)
         return true;
-    size_t ncap = cap ? cap * 2 : 256;
-    size_t bytes = ratmem_page_round(ncap * sizeof *ranges);
-    void *p = ratmem_prim_mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ratmem_prim_failed(p))
+    void *arr = ranges;
+    if (ratmem_prim_grow_array(&arr, &cap, nranges, sizeof *ranges, 256) != 0)
         return false;
-    if (ranges) {
-        memcpy(p, ranges, nranges * sizeof *ranges);
-        ratmem_prim_munmap(ranges, ratmem_page_round(cap * sizeof *ranges));
-    }
-    ranges = p;
-    cap = bytes / sizeof *ranges;
+    ranges = arr;
     return true;
 }
 

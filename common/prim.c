@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "prim.h"
@@ -88,4 +90,22 @@ int ratmem_prim_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long 
 {
     return (int)raw(SYS_get_mempolicy, (long)mode, (long)nodemask, (long)maxnode, (long)addr,
                     (long)flags, 0);
+}
+
+int ratmem_prim_grow_array(void **arr, size_t *cap, size_t used, size_t elem, size_t first)
+{
+    size_t ncap = *cap ? *cap * 2 : first, bytes;
+    if (ncap < *cap || __builtin_mul_overflow(ncap, elem, &bytes) ||
+        (bytes = ratmem_page_round(bytes)) == 0)
+        return -ENOMEM;
+    void *p = ratmem_prim_mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (ratmem_prim_failed(p))
+        return -ENOMEM;
+    if (*arr) {
+        memcpy(p, *arr, used * elem);
+        ratmem_prim_munmap(*arr, ratmem_page_round(*cap * elem));
+    }
+    *arr = p;
+    *cap = bytes / elem;
+    return 0;
 }

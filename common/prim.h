@@ -33,4 +33,9 @@ int ratmem_prim_mbind(void *addr, size_t len, int mode, const unsigned long *nod
 int ratmem_prim_get_mempolicy(int *mode, unsigned long *nodemask, unsigned long maxnode,
                               void *addr, unsigned long flags);
 
+/* Grow an array that lives in pages mapped here: *cap doubles (or starts
+ * at first), the used elements of elem bytes are copied over, the old pages
+ * go.  Returns 0, or -ENOMEM leaving *arr and *cap as they were. */
+int ratmem_prim_grow_array(void **arr, size_t *cap, size_t used, size_t elem, size_t first);
+
 #endif

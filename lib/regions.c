@@ -28,20 +28,10 @@ void ratmem_regions_unlock(void)
 
 static bool grow(void)
 {
-    size_t ncap = regions_cap ? regions_cap * 2 : 64;
-    size_t bytes = ratmem_page_round(ncap * sizeof *regions);
-    if (!bytes)
+    void *arr = regions;
+    if (ratmem_prim_grow_array(&arr, &regions_cap, regions_len, sizeof *regions, 64) != 0)
         return false;
-    void *p = ratmem_prim_mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (ratmem_prim_failed(p))
-        return false;
-    if (regions) {
-        memcpy(p, regions, regions_len * sizeof *regions);
-        ratmem_prim_munmap(regions, ratmem_page_round(regions_cap * sizeof *regions));
-    }
-    regions = p;
-    regions_cap = bytes / sizeof *regions;
+    regions = arr;
     return true;
 }
 
