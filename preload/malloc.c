@@ -34,15 +34,46 @@ static inline void *charge(void *p)
     return p;
 }
 
-static inline void track_alloc(void *p, size_t size)
+/* The shim's own blocks (guard held) and those made before start-up carry
+ * no table record; the tracker keeps them apart as valid, so that freeing
+ * them is not taken for an invalid free.  Before start-up the options are
+ * unknown: they are kept in any case. */
+static inline bool shim_exempt(void)
 {
-    if (p)
-        SHIM_TRACK(ratmem_track_alloc(p, size));
+    return !ratmem_shim_ready || (ratmem_shim_opts.leaks && ratmem_shim_guard);
 }
 
-static inline void track_free(void *p)
+static inline void track_alloc(void *p, size_t size)
 {
-    SHIM_TRACK(ratmem_track_free(p));
+    if (!p)
+        return;
+    if (shim_tracking()) {
+        ratmem_shim_guard++;
+        ratmem_track_alloc(p, size);
+        ratmem_shim_guard--;
+    } else if (shim_exempt()) {
+        ratmem_shim_guard++;
+        ratmem_track_exempt_alloc(p);
+        ratmem_shim_guard--;
+    }
+}
+
+/* Drop p's record before the block goes back.  false when p is not a live
+ * block (reported by the tracker): the caller must not pass it to glibc. */
+static inline bool track_free(void *p, const char *what, void *caller)
+{
+    bool ok = true;
+    if (shim_tracking()) {
+        ratmem_shim_guard++;
+        if (!ratmem_track_free(p))
+            ok = ratmem_track_bad_free(p, what, caller);
+        ratmem_shim_guard--;
+    } else if (shim_exempt()) {
+        ratmem_shim_guard++;
+        ratmem_track_exempt_free(p);
+        ratmem_shim_guard--;
+    }
+    return ok;
 }
 
 SHIM_EXPORT void *malloc(size_t size)
@@ -70,16 +101,24 @@ SHIM_EXPORT void *calloc(size_t n, size_t size)
     return p;
 }
 
+/* Give an untracked block back to glibc. */
+static inline void release(void *p)
+{
+    if (shim_quota_on())
+        ratmem_quota_release(&ratmem_shim_quota, malloc_usable_size(p));
+    __libc_free(p);
+}
+
 SHIM_EXPORT void free(void *p)
 {
     if (!p)
         return;
     /* Drop the record before the block goes back: once freed, another
-     * thread may get the same address and record it anew. */
-    track_free(p);
-    if (shim_quota_on())
-        ratmem_quota_release(&ratmem_shim_quota, malloc_usable_size(p));
-    __libc_free(p);
+     * thread may get the same address and record it anew.  A pointer that
+     * is not a live block stops here (see libratmem-preload(7)). */
+    if (!track_free(p, "free", __builtin_return_address(0)))
+        return;
+    release(p);
 }
 
 SHIM_EXPORT void *realloc(void *old, size_t size)
@@ -87,9 +126,17 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
     shim_ensure_init();
     if (!old)
         return malloc(size);
+    /* The record goes first: once glibc frees a moved block, another thread
+     * may get its address and record it anew.  The block is recorded again
+     * with this call's stack, as valgrind does for realloc.  A pointer that
+     * is not a live block is refused before glibc reads its header. */
+    if (!track_free(old, "realloc", __builtin_return_address(0))) {
+        errno = EINVAL;
+        return NULL;
+    }
     if (size == 0) {
         /* glibc frees and returns NULL. */
-        free(old);
+        release(old);
         return NULL;
     }
     size_t old_usable = malloc_usable_size(old);
@@ -97,16 +144,14 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
         /* Growing under a quota: a new block is charged before the old one
          * goes, so a refusal leaves the old block as it was. */
         void *n = malloc(size);
-        if (!n)
+        if (!n) {
+            track_alloc(old, old_usable); /* old stays valid: tracked again */
             return NULL;
+        }
         memcpy(n, old, old_usable);
-        free(old);
+        release(old);
         return n;
     }
-    /* The record goes first: once glibc frees a moved block, another thread
-     * may get its address and record it anew.  The block is recorded again
-     * with this call's stack, as valgrind does for realloc. */
-    track_free(old);
     void *p = __libc_realloc(old, size);
     if (!p) {
         track_alloc(old, old_usable); /* old stays valid: tracked again */

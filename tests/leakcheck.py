@@ -7,6 +7,12 @@ Each CHECK is one of:
   top:KIND=FUNC    some group of KIND has FUNC as frames[0].function
   frames:KIND=F,G  some group of KIND has all of F, G among its functions
   line:KIND=FILE:N some group of KIND has frames[0] at FILE:N
+  group:KIND=FUNC:BLOCKS:BYTES  the groups of KIND whose frames[0] is FUNC
+                   hold BLOCKS blocks and BYTES bytes in all
+  only:KIND=F,G    every group of KIND has one of F, G as frames[0]
+  module:KIND=S    some group of KIND has a frame whose module contains S
+                   and whose function is not "??"
+  depth:KIND=N     some group of KIND has exactly N frames
 Exit 0 when the report is valid JSON with the documented schema and every
 check holds; 1 otherwise, with a line per failed check."""
 import json
@@ -48,7 +54,32 @@ def main():
         return [fr.get("function", "") for fr in g.get("frames", [])]
 
     for c in checks:
-        if c.startswith(("top:", "frames:", "line:")):
+        if c.startswith(("group:", "only:", "module:", "depth:")):
+            what, rest = c.split(":", 1)
+            kind, want = rest.split("=", 1)
+            gs = [g for g in groups if g.get("kind") == kind]
+            top = [g["frames"][0].get("function") if g.get("frames") else None for g in gs]
+            if what == "group":
+                fn, blocks, nbytes = want.rsplit(":", 2)
+                sel = [g for g, t in zip(gs, top) if t == fn]
+                got = (sum(g["blocks"] for g in sel), sum(g["bytes"] for g in sel))
+                ok = got == (int(blocks), int(nbytes))
+                why = f"{fn} groups hold {got[0]} blocks, {got[1]} bytes"
+            elif what == "only":
+                allowed = want.split(",")
+                ok = all(t in allowed for t in top)
+                why = f"tops are {sorted(set(str(t) for t in top))}"
+            elif what == "module":
+                ok = any(want in fr.get("module", "") and fr.get("function") != "??"
+                         for g in gs for fr in g.get("frames", []))
+                why = "frames: " + "; ".join(f"{fr.get('function')}@{fr.get('module')}"
+                                             for g in gs for fr in g.get("frames", [])[:3])
+            else:
+                ok = any(len(g.get("frames", [])) == int(want) for g in gs)
+                why = f"depths are {[len(g.get('frames', [])) for g in gs]}"
+            if not ok:
+                bad.append(f"{c}: {why}")
+        elif c.startswith(("top:", "frames:", "line:")):
             what, rest = c.split(":", 1)
             kind, want = rest.split("=", 1)
             gs = [g for g in groups if g.get("kind") == kind]

@@ -5,6 +5,7 @@
 #include "config.h"
 #include <string.h>
 #include <unistd.h>
+#include "badfree.h"
 #include "json.h"
 #include "mem.h"
 #include "out.h"
@@ -231,6 +232,8 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
     rm_out_u64(o, live);
     rm_out_str(o, ", \"untracked_blocks\": ");
     rm_out_u64(o, rm_table_untracked());
+    rm_out_str(o, ", \"invalid_frees\": ");
+    rm_out_u64(o, rm_badfree_count());
     rm_out_str(o, ",\n    \"distinct_stacks\": ");
     rm_out_u64(o, rm_stackdb_count());
     rm_out_str(o, ", \"tracker_bytes\": ");
@@ -275,7 +278,13 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
     if (rm_table_untracked()) {
         rm_out_str(o, "ratmem: warning: ");
         rm_out_u64(o, rm_table_untracked());
-        rm_out_str(o, " allocation(s) were not tracked (tracker memory limit).\n");
+        rm_out_str(o, " allocation(s) were not tracked (no memory for the tracker's records, "
+                      "or made while the tracker was busy on the same thread).\n");
+    }
+    if (rm_badfree_count()) {
+        rm_out_str(o, "ratmem: ");
+        rm_out_u64(o, rm_badfree_count());
+        rm_out_str(o, " invalid free(s) or realloc(s) refused (not live blocks).\n");
     }
     if (ln) {
         rm_out_str(o, "SUMMARY: ratmem: ");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "mem.h"
+#include "modules.h"
 #include "symbolize.h"
 
 #define RM_SYM_CACHE 4096      /* pc -> info cache slots */
@@ -26,6 +27,13 @@ static const Dwfl_Callbacks rm_dwfl_cb = {
     .find_debuginfo = dwfl_standard_find_debuginfo,
 };
 
+/* A module the program dlclose'd: reported at its old place, so stacks
+ * captured while it was loaded still resolve. */
+static void report_gone(void *arg, const char *path, uintptr_t bias)
+{
+    dwfl_report_elf((Dwfl *)arg, path, path, -1, bias, false);
+}
+
 struct rm_symbolizer *rm_sym_open(void)
 {
     struct rm_symbolizer *sy = rm_mem_map_scratch(sizeof *sy);
@@ -35,8 +43,10 @@ struct rm_symbolizer *rm_sym_open(void)
     sy->dwfl = dwfl_begin(&rm_dwfl_cb);
     if (sy->dwfl) {
         dwfl_report_begin(sy->dwfl);
-        if (dwfl_linux_proc_report(sy->dwfl, getpid()) != 0 ||
-            dwfl_report_end(sy->dwfl, NULL, NULL) != 0) {
+        int bad = dwfl_linux_proc_report(sy->dwfl, getpid()) != 0;
+        if (!bad)
+            rm_modules_each_gone(report_gone, sy->dwfl);
+        if (dwfl_report_end(sy->dwfl, NULL, NULL) != 0 || bad) {
             dwfl_end(sy->dwfl);
             sy->dwfl = NULL;
         }

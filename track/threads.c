@@ -17,6 +17,9 @@ struct rm_slot {
     pthread_t tid;
     uintptr_t lo, hi;
     bool used;
+    /* 1 while the thread is inside the stack capture (gate.c); written by
+     * its thread, read by a forking thread. */
+    _Atomic int busy;
 };
 
 /* The slot list and its arena: guarded by rm_reg_lock. */
@@ -134,6 +137,22 @@ void rm_threads_lock(void)
 void rm_threads_unlock(void)
 {
     pthread_mutex_unlock(&rm_reg_lock);
+}
+
+_Atomic int *rm_threads_busy_flag(void)
+{
+    return rm_reg_self ? &rm_reg_self->busy : NULL;
+}
+
+bool rm_threads_any_busy(void)
+{
+    bool any = false;
+    pthread_mutex_lock(&rm_reg_lock);
+    for (struct rm_slot *s = rm_reg_head; s && !any; s = s->next)
+        if (s != rm_reg_self && atomic_load(&s->busy))
+            any = true;
+    pthread_mutex_unlock(&rm_reg_lock);
+    return any;
 }
 
 void rm_threads_reset_child(void)

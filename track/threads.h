@@ -22,6 +22,11 @@ struct rm_thread_info {
 size_t rm_threads_list(struct rm_thread_info *out, size_t cap);
 size_t rm_threads_count(void);
 
+/* The calling thread's "inside the stack capture" flag (NULL when it has
+ * no slot), and whether any other thread's flag is set (gate.c). */
+_Atomic int *rm_threads_busy_flag(void);
+bool rm_threads_any_busy(void);
+
 /* fork(): lock / unlock the registry; in the child, drop every thread but
  * the calling one. */
 void rm_threads_lock(void);

@@ -9,6 +9,11 @@
 #include "options.h"
 #include "outfile.h"
 #include <sys/mman.h>
+#include "badfree.h"
+#include "exempt.h"
+#include "gate.h"
+#include "modules.h"
+#include "msg.h"
 #include "prim.h"
 #include "regions.h"
 #include "report.h"
@@ -74,7 +79,9 @@ static uint32_t capture(void)
     int depth = o->stack_depth;
     if (depth < 1 || depth > RM_STACK_MAX_DEPTH)
         depth = RM_DEFAULT_DEPTH;
+    rm_gate_enter();
     unsigned n = rm_unwind_capture(pc, (unsigned)depth);
+    rm_gate_leave();
     if (!n)
         return 0;
     return rm_stackdb_intern(pc, n, rm_stack_hash(pc, n));
@@ -88,12 +95,29 @@ void ratmem_track_alloc(void *p, size_t size)
     rm_table_insert((uintptr_t)p, size, capture());
 }
 
-void ratmem_track_free(void *p)
+bool ratmem_track_free(void *p)
 {
     if (!p || !active())
-        return;
+        return true;
     rm_threads_ensure();
-    rm_table_remove((uintptr_t)p);
+    return rm_table_remove((uintptr_t)p);
+}
+
+void ratmem_track_exempt_alloc(void *p)
+{
+    rm_exempt_add((uintptr_t)p);
+}
+
+void ratmem_track_exempt_free(void *p)
+{
+    rm_exempt_remove((uintptr_t)p, false);
+}
+
+bool ratmem_track_bad_free(void *p, const char *what, void *caller)
+{
+    if (!p || !active())
+        return true;
+    return rm_badfree_check((uintptr_t)p, what, (uintptr_t)caller);
 }
 
 void ratmem_track_realloc(void *old, void *p, size_t size)
@@ -112,6 +136,12 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
     if (old && old != p)
         rm_table_remove((uintptr_t)old);
     rm_table_insert((uintptr_t)p, size, capture());
+}
+
+void ratmem_track_dlclose(void *handle)
+{
+    if (active())
+        rm_modules_closing(handle);
 }
 
 void ratmem_track_mmap(void *p, size_t len, int prot, int flags)
@@ -158,6 +188,9 @@ static __attribute__((noinline)) int report_at(const char *path, bool *leaks_fou
     struct rm_report_totals t;
     int r = rm_report_write(&req, &t);
     rm_outfile_close(fd);
+    if (r != 0)
+        ratmem_msg("the leak report could not be written in full (no memory for it, or a "
+                   "write error)");
     if (leaks_found)
         *leaks_found = t.direct_blocks + t.indirect_blocks > 0;
     return r == 0 && !failed ? 0 : -1;
@@ -182,32 +215,43 @@ int ratmem_track_report(const char *path, bool *leaks_found)
     return r;
 }
 
-/* Fork order: report lock, mapped regions, thread registry, stack store shards, table
+/* Fork order: report lock, closed modules, mapped regions, thread registry, stack store shards, table
  * shards; released in reverse. */
 void ratmem_track_atfork_prepare(void)
 {
+    /* First, before any lock: no other thread may be inside libunwind
+     * (its own mutexes) when fork() copies the process (gate.h). */
+    rm_gate_close();
     pthread_mutex_lock(&rm_report_lock);
+    rm_modules_lock();
     rm_regions_lock();
     rm_threads_lock();
     rm_stackdb_lock_all();
     rm_table_lock_all();
+    rm_exempt_lock_all();
 }
 
 void ratmem_track_atfork_parent(void)
 {
+    rm_exempt_unlock_all();
     rm_table_unlock_all();
     rm_stackdb_unlock_all();
     rm_threads_unlock();
     rm_regions_unlock();
+    rm_modules_unlock();
     pthread_mutex_unlock(&rm_report_lock);
+    rm_gate_open();
 }
 
 void ratmem_track_atfork_child(void)
 {
+    rm_exempt_unlock_all();
     rm_table_unlock_all();
     rm_stackdb_unlock_all();
     rm_threads_unlock();
     rm_regions_unlock();
+    rm_modules_unlock();
     pthread_mutex_unlock(&rm_report_lock);
     rm_threads_reset_child();
+    rm_gate_open();
 }

@@ -19,8 +19,25 @@ void ratmem_track_init(const struct ratmem_options *opts);
 /* Events.  The allocation stack is captured inside, with the frames of the
  * shim's own object left out. */
 void ratmem_track_alloc(void *p, size_t size);
-void ratmem_track_free(void *p);
+/* false when p is not in the table: then ratmem_track_bad_free decides. */
+bool ratmem_track_free(void *p);
 void ratmem_track_realloc(void *old, void *p, size_t size);
+
+/* Blocks handed out without a table record, yet valid: made before the
+ * tracker started or inside the shim's own machinery (guard held).  Never
+ * block (see track/exempt.h); callable before ratmem_track_init. */
+void ratmem_track_exempt_alloc(void *p);
+void ratmem_track_exempt_free(void *p);
+
+/* free()/realloc() (what) of p, which ratmem_track_free did not find, from
+ * the code at return address caller.  true: p may be valid, pass it to the
+ * allocator.  false: p is not a live block; one line on stderr said so and
+ * the call must be dropped (see track/badfree.h for the rule). */
+bool ratmem_track_bad_free(void *p, const char *what, void *caller);
+
+/* The program is about to dlclose(handle): the module's file and place are
+ * remembered, so that the report still names its frames once it is gone. */
+void ratmem_track_dlclose(void *handle);
 
 /* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
  * munmap, after the real call succeeded, outside the guard only): their

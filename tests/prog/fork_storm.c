@@ -1,4 +1,4 @@
-/* fork_storm.c - 200 forks while 4 threads allocate.  Every child
+/* fork_storm.c [N] - N forks (default 200) while 4 threads allocate.  Every child
  * allocates and exits normally; the parent checks every child's status.
  * Exit 0 when all children exited 0. */
 #include <pthread.h>
@@ -28,13 +28,14 @@ static void *churn(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int forks = argc > 1 ? atoi(argv[1]) : 200;
     pthread_t th[4];
     for (size_t i = 0; i < 4; i++)
         pthread_create(&th[i], NULL, churn, (void *)(i + 1));
     int bad = 0;
-    for (int k = 0; k < 200; k++) {
+    for (int k = 0; k < forks; k++) {
         pid_t pid = fork();
         if (pid == 0) {
             char *p = malloc(1000);
@@ -52,6 +53,6 @@ int main(void)
     atomic_store(&stop, 1);
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
-    printf("%d forks, %d bad\n", 200, bad);
+    printf("%d forks, %d bad\n", forks, bad);
     return bad != 0;
 }
