@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "badfree.h"
+#include "exempt.h"
+#include "gate.h"
 #include "json.h"
 #include "mem.h"
 #include "out.h"
@@ -893,6 +897,107 @@ START_TEST(test_seam_mapped_region_root)
 }
 END_TEST
 
+/* The exempt set: add, find, remove; a shard held by this very thread is
+ * never waited for (a signal handler's nested call): the block is counted
+ * untracked instead of hanging. */
+START_TEST(test_exempt_set)
+{
+    size_t base = rm_exempt_count();
+    enum { N = 5000 };
+    static uintptr_t a[N];
+    for (int i = 0; i < N; i++) {
+        a[i] = 0x100000 + (uintptr_t)i * 48;
+        rm_exempt_add(a[i]);
+    }
+    ck_assert_uint_eq(rm_exempt_count(), base + N);
+    rm_exempt_add(a[7]);                       /* twice: one record */
+    ck_assert_uint_eq(rm_exempt_count(), base + N);
+    for (int i = 0; i < N; i += 2)
+        ck_assert(rm_exempt_remove(a[i], i % 4 == 0));
+    ck_assert(!rm_exempt_remove(a[0], true));  /* gone */
+    for (int i = 1; i < N; i += 2)
+        ck_assert(rm_exempt_remove(a[i], false));
+    ck_assert_uint_eq(rm_exempt_count(), base);
+
+    size_t before = rm_table_untracked();
+    rm_exempt_lock_all();
+    rm_exempt_add(0x123450);                   /* must not hang */
+    ck_assert(!rm_exempt_remove(0x123450, false));
+    rm_exempt_unlock_all();
+    ck_assert_uint_eq(rm_table_untracked(), before + 1);
+    ck_assert(!rm_exempt_remove(0x123450, true));
+}
+END_TEST
+
+/* glibc chunk headers: what glibc handed out is plausible; stack buffers,
+ * interiors, misaligned and unmapped addresses are not. */
+START_TEST(test_badfree_plausible)
+{
+    char *small = malloc(40), *mid = calloc(1, 200), *big = malloc(1 << 20);
+    ck_assert(small && mid && big);
+    ck_assert(rm_badfree_plausible((uintptr_t)small));
+    ck_assert(rm_badfree_plausible((uintptr_t)mid));
+    ck_assert(rm_badfree_plausible((uintptr_t)big));   /* an mmapped chunk */
+    ck_assert(!rm_badfree_plausible((uintptr_t)(mid + 64)));
+    ck_assert(!rm_badfree_plausible((uintptr_t)(small + 8)));
+    char stack[256];
+    memset(stack, 0, sizeof stack);
+    ck_assert(!rm_badfree_plausible(((uintptr_t)stack + 128) & ~(uintptr_t)15));
+    long ps = sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert(m != MAP_FAILED);
+    munmap(m, (size_t)ps);
+    ck_assert(!rm_badfree_plausible((uintptr_t)m + 64));
+    ck_assert(!rm_badfree_plausible(0));
+    free(small);
+    free(mid);
+    free(big);
+}
+END_TEST
+
+/* The fork gate: closing waits for a capture in progress; a capture
+ * started while it is closed waits until it opens. */
+static atomic_int gate_phase;
+
+static void *gate_capturer(void *arg)
+{
+    (void)arg;
+    rm_threads_ensure();
+    rm_gate_enter();
+    atomic_store(&gate_phase, 1);
+    while (atomic_load(&gate_phase) != 2)
+        sched_yield();
+    usleep(20000);
+    atomic_store(&gate_phase, 3);   /* still inside: close must wait */
+    rm_gate_leave();
+    while (atomic_load(&gate_phase) != 4)
+        sched_yield();
+    rm_gate_enter();                /* closed: waits for open */
+    atomic_store(&gate_phase, 5);
+    rm_gate_leave();
+    return NULL;
+}
+
+START_TEST(test_fork_gate)
+{
+    rm_threads_init();
+    pthread_t t;
+    atomic_store(&gate_phase, 0);
+    pthread_create(&t, NULL, gate_capturer, NULL);
+    while (atomic_load(&gate_phase) != 1)
+        sched_yield();
+    atomic_store(&gate_phase, 2);
+    rm_gate_close();
+    ck_assert_int_eq(atomic_load(&gate_phase), 3);
+    atomic_store(&gate_phase, 4);
+    usleep(20000);
+    ck_assert_int_eq(atomic_load(&gate_phase), 4);
+    rm_gate_open();
+    pthread_join(t, NULL);
+    ck_assert_int_eq(atomic_load(&gate_phase), 5);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
     Suite *s = suite_create("track");
@@ -928,6 +1033,12 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_threads_registry);
     tcase_add_test(tc, test_regions);
     tcase_add_test(tc, test_seam_mapped_region_root);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("reliability");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_exempt_set);
+    tcase_add_test(tc, test_badfree_plausible);
+    tcase_add_test(tc, test_fork_gate);
     suite_add_tcase(s, tc);
     return s;
 }
