@@ -28,6 +28,10 @@ RatMemPtr RatFileMapView(int fd, size_t offset, size_t length, int protectionFla
             return ratmem_fail_null(RAT_STATUS_INVALID_ARG);
         length = (size_t)(sb.st_size - (off_t)offset);
     }
+    /* No mapping can be that large; the kernel would say ENOMEM, but
+     * valgrind says EINVAL. */
+    if (length > (size_t)PTRDIFF_MAX)
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     int flags = type == RAT_MEM_SHARED ? MAP_SHARED : MAP_PRIVATE;
     /* Charged once mapped, so that a failed call leaves the quota's used
      * and peak alone. */
