@@ -55,10 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(p == NULL && RatGetLastError() == RAT_STATUS_INVALID_ARG);
         CHECK(RatSharedMemUnlink(name) == RAT_STATUS_INVALID_ARG);
         CHECK(RatGetLastError() == RAT_STATUS_INVALID_ARG);
-        size_t sz = 0;
         CHECK(RatSharedMemCreate(name, 1 + size) == NULL);
         CHECK(RatGetLastError() == RAT_STATUS_INVALID_ARG);
-        (void)sz;
     } else if (p) {
         CHECK(RatSharedMemClose(p) == RAT_STATUS_OK);
     } else {

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "options.h"
 #include "ratmem.h"
 #include "suites.h"
 
@@ -620,6 +621,97 @@ START_TEST(test_numa_policy_bad_args)
 }
 END_TEST
 
+/* ---- RATMEM_OPTIONS (common/options.c; fuzzed by fuzz/fuzz_options.c) ---- */
+
+/* Parse str on top of the defaults with stderr caught; the number of
+ * warning lines, all of them checked to be "ratmem: " lines. */
+static int parse_caught(struct ratmem_options *o, const char *str, bool secure)
+{
+    char path[] = "/tmp/ratmem-badinput-err-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    int saved = dup(2);
+    ck_assert_int_ge(saved, 0);
+    dup2(fd, 2);
+    ratmem_options_defaults(o);
+    ratmem_options_parse(o, str, secure);
+    dup2(saved, 2);
+    close(saved);
+    char buf[8192];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    ck_assert_int_ge(n, 0);
+    buf[n] = '\0';
+    int lines = 0;
+    for (char *l = buf; *l; lines++) {
+        ck_assert_msg(strncmp(l, "ratmem: ", 8) == 0, "not a warning line: %s", l);
+        char *nl = strchr(l, '\n');
+        ck_assert_ptr_nonnull(nl);
+        for (char *c = l; c < nl; c++)
+            ck_assert_msg((unsigned char)*c >= 0x20 && *c != 0x7f, "control byte in %s", l);
+        l = nl + 1;
+    }
+    return lines;
+}
+
+START_TEST(test_options_repeated_keys_take_the_last)
+{
+    struct ratmem_options o;
+    ck_assert_int_eq(parse_caught(&o, "stack_depth=8:wx=off:stack_depth=16:wx=warn", false), 0);
+    ck_assert_int_eq(o.stack_depth, 16);
+    ck_assert_int_eq(o.wx, RATMEM_WX_WARN);
+    /* A bad last value puts the default back, whatever came before. */
+    ck_assert_int_eq(parse_caught(&o, "stack_depth=8:stack_depth=x:leaks=0:leaks=2", false), 2);
+    ck_assert_int_eq(o.stack_depth, 32);
+    ck_assert_int_eq(o.leaks, 1);
+    ck_assert_int_eq(parse_caught(&o, "report=/tmp/a:report=:quota=1M:quota=1Q", false), 2);
+    ck_assert_str_eq(o.report, "");
+    ck_assert_uint_eq(o.quota, 0);
+}
+END_TEST
+
+START_TEST(test_options_numbers)
+{
+    struct ratmem_options o;
+    ck_assert_int_eq(parse_caught(&o, "stack_depth=000000000000000000016:exitcode=0255", false), 0);
+    ck_assert_int_eq(o.stack_depth, 16);
+    ck_assert_int_eq(o.exitcode, 255);
+    ck_assert_int_eq(parse_caught(&o, "stack_depth=99999999999999999999999999", false), 1);
+    ck_assert_int_eq(o.stack_depth, 32);
+    ck_assert_int_eq(parse_caught(&o, "stack_depth=0:stack_depth=257:exitcode=-1:exitcode=+1", false), 4);
+    ck_assert_int_eq(o.stack_depth, 32);
+    ck_assert_int_eq(o.exitcode, 0);
+    ck_assert_int_eq(parse_caught(&o, "stack_depth= 5:stack_depth=5 :leaks=0x1", false), 3);
+    ck_assert_int_eq(o.leaks, 1);
+}
+END_TEST
+
+START_TEST(test_options_garbage_one_line_each)
+{
+    struct ratmem_options o, d;
+    ratmem_options_defaults(&d);
+    ck_assert_int_eq(parse_caught(&o, "", false), 0);
+    ck_assert_int_eq(parse_caught(&o, "::::", false), 0);
+    ck_assert_int_eq(memcmp(&o, &d, sizeof o), 0);
+    ck_assert_int_eq(parse_caught(&o, "leaks:=1:nosuchkey=1:wx=a\nb\033[2J", false), 4);
+    ck_assert_int_eq(memcmp(&o, &d, sizeof o), 0);
+    /* 100 KB of one value: one warning, cut short. */
+    static char big[100 * 1024 + 16];
+    memcpy(big, "report=", 7);
+    memset(big + 7, 'a', sizeof big - 8);
+    big[sizeof big - 1] = '\0';
+    ck_assert_int_eq(parse_caught(&o, big, false), 1);
+    ck_assert_str_eq(o.report, "");
+    ck_assert_int_eq(parse_caught(&o, big + 7, false), 1);   /* no '=' */
+    /* Paths are ignored, with a warning each, in secure-execution mode. */
+    ck_assert_int_eq(parse_caught(&o, "report=/tmp/r:suppressions=/tmp/s:leaks=0", true), 2);
+    ck_assert_str_eq(o.report, "");
+    ck_assert_str_eq(o.suppressions, "");
+    ck_assert_int_eq(o.leaks, 0);
+}
+END_TEST
+
 Suite *badinput_suite(void)
 {
     Suite *s = suite_create("badinput");
@@ -664,6 +756,12 @@ Suite *badinput_suite(void)
     tcase_add_test(tc, test_leak_report_without_the_shim);
     tcase_add_test(tc, test_reserve_huge_bad_sizes);
     tcase_add_test(tc, test_numa_policy_bad_args);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("options");
+    tcase_add_test(tc, test_options_repeated_keys_take_the_last);
+    tcase_add_test(tc, test_options_numbers);
+    tcase_add_test(tc, test_options_garbage_one_line_each);
     suite_add_tcase(s, tc);
     return s;
 }
