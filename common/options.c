@@ -44,31 +44,60 @@ static const struct row rows[] = {
 };
 #define NROWS (sizeof rows / sizeof rows[0])
 
+/* The defaults, matching the def column of the rows. */
+static const struct ratmem_options defaults = {
+    .leaks = 1,
+    .wx = RATMEM_WX_ENFORCE,
+    .zero = 1,
+    .format = RATMEM_FORMAT_TEXT,
+    .stack_depth = 32,
+};
+
 void ratmem_options_defaults(struct ratmem_options *o)
 {
-    memset(o, 0, sizeof *o);
-    o->leaks = 1;
-    o->wx = RATMEM_WX_ENFORCE;
-    o->zero = 1;
-    o->format = RATMEM_FORMAT_TEXT;
-    o->stack_depth = 32;
+    memcpy(o, &defaults, sizeof *o);
 }
 
-/* Parse a decimal int in [lo, hi] from s[0..n). */
+/* Parse a decimal int in [lo, hi] (0 <= lo <= hi) from s[0..n): digits
+ * only, leading zeros allowed, however many. */
 static bool parse_int(const char *s, size_t n, int lo, int hi, int *out)
 {
-    if (n == 0 || n > 9)
+    if (n == 0)
         return false;
     long v = 0;
     for (size_t i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
             return false;
         v = v * 10 + (s[i] - '0');
+        if (v > hi)
+            return false;   /* also keeps v from overflowing */
     }
-    if (v < lo || v > hi)
+    if (v < lo)
         return false;
     *out = (int)v;
     return true;
+}
+
+/* Copy at most 64 bytes of s[0..n) into buf (65 bytes) for a message, each
+ * control byte as '?', so that a warning stays one line. */
+static const char *shown(const char *s, size_t n, char *buf)
+{
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Put the row's default back into its field (a bad value keeps the
+ * default, also after an earlier good value of the same key). */
+static void set_default(const struct row *r, char *field)
+{
+    size_t n = r->kind == K_PATH ? RATMEM_PATH_MAX : r->kind == K_SIZE ? sizeof(size_t) : sizeof(int);
+    memcpy(field, (const char *)&defaults + r->off, n);
 }
 
 static void expected(const struct row *r, char *buf, size_t len)
@@ -105,9 +134,10 @@ static void set_one(struct ratmem_options *o, const char *key, size_t klen,
     for (size_t i = 0; i < NROWS; i++)
         if (strlen(rows[i].key) == klen && memcmp(rows[i].key, key, klen) == 0)
             r = &rows[i];
+    char show[65];
     if (!r) {
-        ratmem_msg("unknown option '%.*s' in RATMEM_OPTIONS ignored (help=1 lists the keys)",
-                   (int)(klen > 64 ? 64 : klen), key);
+        ratmem_msg("unknown option '%s' in RATMEM_OPTIONS ignored (help=1 lists the keys)",
+                   shown(key, klen, show));
         return;
     }
     char *field = (char *)o + r->off;
@@ -156,8 +186,9 @@ static void set_one(struct ratmem_options *o, const char *key, size_t klen,
     if (!ok) {
         char exp[128];
         expected(r, exp, sizeof exp);
-        ratmem_msg("bad value '%.*s' for option '%s' (expected %s); using the default, %s",
-                   (int)(vlen > 64 ? 64 : vlen), val, r->key, exp, r->def);
+        set_default(r, field);
+        ratmem_msg("bad value '%s' for option '%s' (expected %s); using the default, %s",
+                   shown(val, vlen, show), r->key, exp, r->def);
     }
 }
 
@@ -171,9 +202,10 @@ void ratmem_options_parse(struct ratmem_options *o, const char *str, bool secure
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len > 0) {
             const char *eq = memchr(p, '=', len);
+            char show[65];
             if (!eq)
-                ratmem_msg("option '%.*s' in RATMEM_OPTIONS has no '=' (expected key=value); ignored",
-                           (int)(len > 64 ? 64 : len), p);
+                ratmem_msg("option '%s' in RATMEM_OPTIONS has no '=' (expected key=value); ignored",
+                           shown(p, len, show));
             else
                 set_one(o, p, (size_t)(eq - p), eq + 1, len - (size_t)(eq - p) - 1, secure);
         }

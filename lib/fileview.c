@@ -28,13 +28,19 @@ RatMemPtr RatFileMapView(int fd, size_t offset, size_t length, int protectionFla
             return ratmem_fail_null(RAT_STATUS_INVALID_ARG);
         length = (size_t)(sb.st_size - (off_t)offset);
     }
-    int flags = type == RAT_MEM_SHARED ? MAP_SHARED : MAP_PRIVATE;
-    if (!ratmem_quota_charge_map(length))
+    /* No mapping can be that large; the kernel would say ENOMEM, but
+     * valgrind says EINVAL. */
+    if (length > (size_t)PTRDIFF_MAX)
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+    int flags = type == RAT_MEM_SHARED ? MAP_SHARED : MAP_PRIVATE;
+    /* Charged once mapped, so that a failed call leaves the quota's used
+     * and peak alone. */
     void *p = ratmem_prim_mmap(NULL, length, prot, flags, fd, (off_t)offset);
-    if (ratmem_prim_failed(p)) {
-        ratmem_quota_release_map(length);
+    if (ratmem_prim_failed(p))
         return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(p)));
+    if (!ratmem_quota_charge_map(length)) {
+        ratmem_prim_munmap(p, length);
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     }
     struct ratmem_region r = {
         .base = p, .size = length, .user_size = length, .kind = RATMEM_REGION_FILEVIEW,

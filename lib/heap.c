@@ -146,15 +146,23 @@ static bool set_take(void *p, size_t *size)
     return found;
 }
 
-/* A zeroed block of size bytes, charged to the quota and recorded. */
+/* A zeroed block of size bytes, charged to the quota and recorded.  The
+ * charge comes after calloc succeeded, so that a request the allocator
+ * refuses leaves the quota's used and peak as they were. */
 static void *alloc_zeroed(size_t size)
 {
     /* No object may exceed PTRDIFF_MAX (glibc refuses it too); asking the
      * allocator anyway aborts under ASan and is an error under valgrind. */
-    if (size > (size_t)PTRDIFF_MAX || !ratmem_quota_charge_heap(size))
+    if (size > (size_t)PTRDIFF_MAX)
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     void *p = calloc(1, size);
-    if (!p || !set_insert(p, size)) {
+    if (!p)
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+    if (!ratmem_quota_charge_heap(size)) {
+        free(p);
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
+    }
+    if (!set_insert(p, size)) {
         free(p);
         ratmem_quota_release_heap(size);
         return ratmem_fail_null(RAT_STATUS_NO_MEMORY);

@@ -9,6 +9,7 @@
 #include "config.h"
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include "internal.h"
 #include "quota.h"
 
@@ -67,7 +68,7 @@ RatStatus RatMemSetQuota(size_t limit)
     if (under_shim())
         hooks.set(limit);
     else
-        __atomic_store_n(&lib_quota.limit, limit, __ATOMIC_RELAXED);
+        atomic_store_explicit(&lib_quota.limit, limit, memory_order_relaxed);
     return RAT_STATUS_OK;
 }
 
@@ -77,9 +78,9 @@ RatStatus RatMemGetQuota(size_t *limit, size_t *used, size_t *peak)
     if (under_shim()) {
         hooks.get(&l, &u, &p);
     } else {
-        l = __atomic_load_n(&lib_quota.limit, __ATOMIC_RELAXED);
-        u = __atomic_load_n(&lib_quota.used, __ATOMIC_RELAXED);
-        p = __atomic_load_n(&lib_quota.peak, __ATOMIC_RELAXED);
+        l = atomic_load_explicit(&lib_quota.limit, memory_order_relaxed);
+        u = atomic_load_explicit(&lib_quota.used, memory_order_relaxed);
+        p = atomic_load_explicit(&lib_quota.peak, memory_order_relaxed);
     }
     if (limit)
         *limit = l;

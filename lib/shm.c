@@ -28,14 +28,16 @@ static bool object_path(const char *name, char *buf)
     return true;
 }
 
+/* Map the object and charge it to the quota (after the mapping succeeded,
+ * so that a failed call leaves the quota's used and peak alone). */
 static RatMemPtr map_and_register(int fd, size_t size)
 {
-    if (!ratmem_quota_charge_map(size))
-        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     void *p = ratmem_prim_mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (ratmem_prim_failed(p)) {
-        ratmem_quota_release_map(size);
+    if (ratmem_prim_failed(p))
         return ratmem_fail_null(ratmem_status_from_errno(ratmem_prim_errno(p)));
+    if (!ratmem_quota_charge_map(size)) {
+        ratmem_prim_munmap(p, size);
+        return ratmem_fail_null(RAT_STATUS_NO_MEMORY);
     }
     struct ratmem_region r = {
         .base = p, .size = size, .user_size = size, .kind = RATMEM_REGION_SHARED,

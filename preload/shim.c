@@ -74,6 +74,11 @@ void ratmem_shim_init(void)
     ratmem_options_parse(&o, getenv("RATMEM_OPTIONS"), secure);
     if (o.help)
         ratmem_options_help(2);
+    /* A report path that cannot be written is found now, with one warning,
+     * rather than at exit (when stderr may be closed, or never reached by
+     * a program that ends with _exit); the report goes to stderr. */
+    if (o.leaks && !ratmem_track_report_path_ok(o.report))
+        o.report[0] = '\0';
     ratmem_shim_opts = o;
     if (o.quota) {
         __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);

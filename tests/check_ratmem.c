@@ -10,6 +10,7 @@ int main(void)
     srunner_add_suite(sr, fileview_suite());
     srunner_add_suite(sr, status_suite());
     srunner_add_suite(sr, core_suite());
+    srunner_add_suite(sr, badinput_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

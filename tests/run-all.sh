@@ -1,7 +1,8 @@
 #!/bin/sh
 # run-all.sh - the whole test suite: the unit and integration tests
-# (make check), the core tests under ASan+UBSan and under valgrind, and
-# make distcheck.  Needs what setup.sh installs.
+# (make check), the core tests under ASan+UBSan and under valgrind, a short
+# run of each libFuzzer target (make fuzz, 10 s each), and make distcheck.
+# Needs what setup.sh installs.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -22,9 +23,12 @@ make distdir distdir=_build/sanitize >/dev/null
 echo "== core tests under valgrind =="
 make check-valgrind
 
+echo "== libFuzzer targets, 10 s each =="
+make fuzz FUZZ_SECONDS=10
+
 echo "== make distcheck =="
 make -j"$jobs" distcheck >_build/distcheck.log 2>&1 || { tail -50 _build/distcheck.log; exit 1; }
 echo "distcheck: ok"
-# One closing line for CI: the automake tests plus the three extra stages.
+# One closing line for CI: the automake tests plus the four extra stages.
 n=$(sed -n 's/^# PASS: *//p' test-suite.log)
-echo "run-all: $((n + 3)) passed, 0 failed"
+echo "run-all: $((n + 4)) passed, 0 failed"

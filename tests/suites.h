@@ -9,5 +9,6 @@ Suite *shm_suite(void);
 Suite *fileview_suite(void);
 Suite *status_suite(void);
 Suite *core_suite(void);
+Suite *badinput_suite(void);
 
 #endif

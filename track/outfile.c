@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "options.h"
 #include "out.h"
@@ -79,4 +80,55 @@ void rm_outfile_close(int fd)
 {
     if (fd > 2)
         close(fd);
+}
+
+static int unusable(const char *path, int err)
+{
+    struct rm_out o;
+    rm_out_init(&o, 2);
+    rm_out_str(&o, "ratmem: report path ");
+    rm_out_str(&o, path);
+    rm_out_str(&o, " cannot be written: ");
+    rm_out_str(&o, strerror(err));
+    rm_out_str(&o, "; the report goes to stderr\n");
+    rm_out_flush(&o);
+    return -1;
+}
+
+int rm_outfile_check(const char *tmpl)
+{
+    if (!tmpl || !*tmpl)
+        return 0;
+    char path[RATMEM_PATH_MAX];
+    if (rm_outfile_expand(tmpl, path, sizeof path) != 0)
+        return unusable(tmpl, ENAMETOOLONG);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return unusable(path, ELOOP);       /* O_NOFOLLOW refuses it */
+        if (S_ISDIR(st.st_mode))
+            return unusable(path, EISDIR);
+        if (access(path, W_OK) != 0)
+            return unusable(path, errno);
+        return 0;
+    }
+    if (errno != ENOENT)
+        return unusable(path, errno);
+    /* A new file: its directory must exist and be writable. */
+    char dir[RATMEM_PATH_MAX];
+    strcpy(dir, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (stat(dir, &st) != 0)
+        return unusable(path, errno);
+    if (!S_ISDIR(st.st_mode))
+        return unusable(path, ENOTDIR);
+    if (access(dir, W_OK | X_OK) != 0)
+        return unusable(path, errno);
+    return 0;
 }

@@ -15,4 +15,12 @@ int rm_outfile_expand(const char *tmpl, char *buf, size_t cap);
 int rm_outfile_open(const char *tmpl, int *failed);
 void rm_outfile_close(int fd);
 
+/* At start-up: does the report destination tmpl look usable?  0 for ""
+ * (stderr) and for a path whose directory exists and is writable and
+ * which, if it exists, is a writable file that is no symbolic link.  Else
+ * one line on stderr naming the path and the reason, and -1.  Looks only
+ * (stat, access): creates nothing.  A path that passes may still fail when
+ * the report is opened (the program may change things meanwhile). */
+int rm_outfile_check(const char *tmpl);
+
 #endif

@@ -196,6 +196,11 @@ static __attribute__((noinline)) int report_at(const char *path, bool *leaks_fou
     return r == 0 && !failed ? 0 : -1;
 }
 
+bool ratmem_track_report_path_ok(const char *tmpl)
+{
+    return rm_outfile_check(tmpl) == 0;
+}
+
 int ratmem_track_report(const char *path, bool *leaks_found)
 {
     pthread_mutex_lock(&rm_report_lock);

@@ -54,6 +54,11 @@ void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len);
  * report could not be written (one line on stderr says why). */
 int ratmem_track_report(const char *path, bool *leaks_found);
 
+/* At start-up, before ratmem_track_init: whether the report option's path
+ * looks writable; when it does not, one warning line says why and the
+ * caller sends the report to stderr instead. */
+bool ratmem_track_report_path_ok(const char *tmpl);
+
 /* fork(): prepare takes every tracker lock, parent and child release them. */
 void ratmem_track_atfork_prepare(void);
 void ratmem_track_atfork_parent(void);
