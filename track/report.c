@@ -455,16 +455,41 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
         goto out;
     }
     size_t n = rm_table_snapshot(b, cap);
+    /* Group by stack id through an open-addressing index (id -> group),
+     * one pass over the blocks; only the groups are sorted.  Sized for
+     * twice the stacks known now (more may appear meanwhile: past half
+     * full, the rest is grouped by sorting). */
+    size_t hcap = 1024;
+    while (hcap < 2 * ((size_t)rm_stackdb_count() + 1024))
+        hcap *= 2;
+    size_t hbytes = hcap * sizeof(uint32_t);
+    uint32_t *idx = rm_mem_map_scratch(hbytes);   /* group index + 1; 0 = empty */
+    size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        g[i].kind = RM_KIND_LIVE;
-        g[i].stack = (uint32_t)b[i].stack;
-        g[i].bytes = b[i].size;
-        g[i].blocks = 1;
-        g[i].suppressed = 0;
+        uint32_t st = (uint32_t)b[i].stack;
         t->live_bytes += b[i].size;
+        if (idx) {
+            size_t h = (st * 0x9E3779B1u) & (hcap - 1);
+            while (idx[h] && g[idx[h] - 1].stack != st)
+                h = (h + 1) & (hcap - 1);
+            if (idx[h]) {
+                g[idx[h] - 1].bytes += b[i].size;
+                g[idx[h] - 1].blocks++;
+                continue;
+            }
+            if (m < hcap / 2)
+                idx[h] = (uint32_t)m + 1;
+        }
+        g[m].kind = RM_KIND_LIVE;
+        g[m].stack = st;
+        g[m].bytes = b[i].size;
+        g[m].blocks = 1;
+        g[m].suppressed = 0;
+        m++;
     }
+    rm_mem_unmap_scratch(idx, hbytes);
     t->live_blocks = n;
-    size_t ng = group_blocks(g, n);
+    size_t ng = group_blocks(g, m);
     if (ng)
         sy = rm_sym_open();
     rm_out_init(o, req->fd);
