@@ -7,20 +7,29 @@
  * installed before it, if any.  A dumper thread, started by the shim's
  * constructor, waits on the semaphore and writes one dump per post, with
  * the shim's guard held for its whole life, so that its own allocations go
- * untracked and uncharged.  It blocks every signal, is detached and never
- * holds the process at exit.  A fork child gets a fresh semaphore and its
- * own thread from the fork handler; an execve'd program starts over.
+ * untracked and uncharged.  It blocks every signal and is detached: exit()
+ * ends it.  A process whose threads all end with pthread_exit would live on
+ * for it, so once a second it looks whether it is the last thread left and
+ * then ends the process with exit(0), as glibc does for the last thread.
+ * A fork child gets a fresh semaphore and its own thread from the fork
+ * handler; an execve'd program starts over.
  *
  * The program's own sigaction(2) for the signal replaces ours: the
  * program's handler wins and dumps stop until ratmem's action is put back
  * (a program that restores the action it found restores ours). */
 #define _GNU_SOURCE
 #include "config.h"
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "msg.h"
 #include "shim.h"
 #include "track.h"
@@ -47,14 +56,79 @@ static void on_dump_signal(int sig, siginfo_t *si, void *uc)
         h(sig);
 }
 
+/* The state letter of /proc/self/task/<tid>/stat or, for tid 0, the
+ * number of threads of /proc/self/stat; -1 when unreadable. */
+static long proc_stat(pid_t tid)
+{
+    char path[64], buf[1024];
+    if (tid)
+        snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    else
+        snprintf(path, sizeof path, "/proc/self/stat");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');   /* the command name may hold anything */
+    if (!p || p[1] != ' ')
+        return -1;
+    p += 2;                        /* field 3, the state */
+    if (tid)
+        return (unsigned char)*p;
+    for (int field = 3; field < 20; field++) {
+        p = strchr(p, ' ');
+        if (!p)
+            return -1;
+        p++;
+    }
+    return strtol(p, NULL, 10);    /* field 20, num_threads */
+}
+
+/* True when every other thread of the process has ended (an exited main
+ * thread stays a zombie until the process ends). */
+static bool last_thread(void)
+{
+    long n = proc_stat(0);
+    if (n < 1 || n > 2)
+        return false;
+    if (n == 1)
+        return true;
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return false;
+    pid_t self = gettid();
+    bool alone = true;
+    struct dirent *e;
+    while (alone && (e = readdir(d))) {
+        pid_t tid = (pid_t)atoi(e->d_name);
+        if (tid <= 0 || tid == self)
+            continue;
+        long st = proc_stat(tid);
+        if (st != 'Z' && st != 'X' && st != -1)
+            alone = false;
+    }
+    closedir(d);
+    return alone;
+}
+
 static void *dumper(void *arg)
 {
     (void)arg;
     ratmem_shim_guard++;   /* for good: this thread is the shim's own */
     for (;;) {
-        if (sem_wait(&dump_sem) != 0)
-            continue;      /* EINTR; every signal is blocked here anyway */
-        ratmem_track_dump(NULL);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        if (sem_timedwait(&dump_sem, &ts) == 0) {
+            ratmem_track_dump(NULL);
+        } else if (errno == ETIMEDOUT && last_thread()) {
+            ratmem_shim_guard--;
+            exit(0);       /* what glibc does when the last thread ends */
+        }
     }
     return NULL;
 }

@@ -108,7 +108,14 @@ if run "dumps while threads allocate" "format=json:dump_signal=USR2:dump=$TMP/th
     pass "20 dumps while threads allocate"
 fi
 
-# 8. No dumps without tracking; a bad dump_signal warns.
+# 8. The shim's dump thread does not keep alive a process whose threads
+#    all ended with pthread_exit; its exit report is written.
+if run "main ends with pthread_exit" "format=json:dump_signal=USR2:report=$TMP/last.json" lastexit "$TMP"; then
+    [ -s "$TMP/last.json" ] && pass "pthread_exit everywhere: the process ends, status 0, report written" \
+        || fail "pthread_exit everywhere: no exit report"
+fi
+
+# 9. No dumps without tracking; a bad dump_signal warns.
 out=$(RATMEM_OPTIONS="leaks=0:dump_signal=USR2" timeout 60 env LD_PRELOAD="$SHIM" "$PROG/dumper" api "$TMP" 2>"$TMP/err")
 echo "$out" | grep -q '^FAILED: RatHeapDump ' && grep -q "dump_signal needs leaks=1" "$TMP/err" \
     && pass "leaks=0: RatHeapDump fails, dump_signal warns" || { fail "leaks=0: '$out'"; cat "$TMP/err"; }

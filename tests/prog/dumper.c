@@ -22,7 +22,10 @@
  *                times (the program's handler runs, no dump), then
  *                RatHeapDump(NULL) writes dump number 1
  *   threads DIR  4 threads allocate and free while main takes 10 dumps by
- *                RatHeapDump and 10 by SIGUSR2 */
+ *                RatHeapDump and 10 by SIGUSR2
+ *   lastexit DIR main ends with pthread_exit, a thread prints "done" and
+ *                returns: the process must end (with status 0), the shim's
+ *                dump thread notwithstanding */
 #define _GNU_SOURCE
 #pragma GCC optimize("O0", "no-optimize-sibling-calls", "no-inline")
 #include <errno.h>
@@ -237,6 +240,16 @@ static int mode_threads(const char *dir)
     return bad;
 }
 
+static void *last_words(void *arg)
+{
+    (void)arg;
+    struct timespec ts = { 0, 100 * 1000 * 1000 };
+    nanosleep(&ts, NULL);   /* let main end first */
+    printf("done\n");
+    fflush(stdout);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -244,6 +257,12 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *m = argv[1], *dir = argv[2];
+    if (strcmp(m, "lastexit") == 0) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, last_words, NULL) != 0)
+            return failed("pthread_create");
+        pthread_exit(NULL);
+    }
     int r = strcmp(m, "api") == 0       ? mode_api(dir)
             : strcmp(m, "signal") == 0  ? mode_signal(dir)
             : strcmp(m, "wait") == 0    ? mode_wait(dir)
