@@ -19,8 +19,9 @@
  *                allocated 77 bytes more in child_site) each raise SIGUSR2
  *                (dump=DIR/f.%p.%n.json) and wait for their own file
  *   own DIR      installs its own SIGUSR2 handler, raises SIGUSR2 three
- *                times (the program's handler runs, no dump), then
- *                RatHeapDump(NULL) writes dump number 1
+ *                times (the program's handler runs, no dump), puts back
+ *                the action it found (ratmem's) and raises SIGUSR2 (dump
+ *                1, DIR/o.1.json), then RatHeapDump(NULL) writes dump 2
  *   threads DIR  4 threads allocate and free while main takes 10 dumps by
  *                RatHeapDump and 10 by SIGUSR2
  *   lastexit DIR main ends with pthread_exit, a thread prints "done" and
@@ -178,19 +179,28 @@ static void own_handler(int sig)
 
 static int mode_own(const char *dir)
 {
-    (void)dir;
-    struct sigaction sa;
+    struct sigaction sa, found;
+    char p[4096];
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = own_handler;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGUSR2, &sa, NULL) != 0)
+    if (sigaction(SIGUSR2, &sa, &found) != 0)
         return failed("sigaction");
     round_once();
     for (int i = 0; i < 3; i++)
         raise(SIGUSR2);
     if (own_calls != 3)
         return failed("the program's handler did not run three times");
-    /* Were ratmem's handler still there, this would be dump 4 or later. */
+    /* Put ratmem's action back: the signal dumps again (dump 1; were
+     * ratmem's handler still run by the three signals, it would be 4). */
+    if (sigaction(SIGUSR2, &found, NULL) != 0)
+        return failed("sigaction restore");
+    raise(SIGUSR2);
+    snprintf(p, sizeof p, "%s/o.1.json", dir);
+    if (wait_for(p) != 0)
+        return failed("no dump after the action was put back");
+    if (own_calls != 3)
+        return failed("the program's handler ran after it was replaced");
     if (RatHeapDump(NULL) != RAT_STATUS_OK)
         return failed("RatHeapDump(NULL)");
     return 0;
