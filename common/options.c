@@ -80,16 +80,29 @@ static const struct { const char *name; int sig; } sig_names[] = {
     { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
 };
 
+/* s[0..n) equals the upper-case name, in any case (ASCII only). */
+static bool name_is(const char *s, size_t n, const char *name)
+{
+    if (strlen(name) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+        if (c != name[i])
+            return false;
+    }
+    return true;
+}
+
 int ratmem_options_signal(const char *s, size_t n)
 {
-    if ((n == 1 && s[0] == '0') || (n == 4 && memcmp(s, "none", 4) == 0))
+    if ((n == 1 && s[0] == '0') || name_is(s, n, "NONE"))
         return 0;
-    if (n > 3 && memcmp(s, "SIG", 3) == 0) {
+    if (n > 3 && name_is(s, 3, "SIG")) {
         s += 3;
         n -= 3;
     }
     for (size_t i = 0; i < sizeof sig_names / sizeof sig_names[0]; i++)
-        if (strlen(sig_names[i].name) == n && memcmp(sig_names[i].name, s, n) == 0)
+        if (name_is(s, n, sig_names[i].name))
             return sig_names[i].sig;
     int sig;
     if (!parse_int(s, n, 1, SIGRTMAX, &sig))
@@ -103,14 +116,6 @@ int ratmem_options_signal(const char *s, size_t n)
     if (sig > 31 && sig < SIGRTMIN)
         return -1;                       /* glibc's own (cancellation, setxid) */
     return sig;
-}
-
-const char *ratmem_options_signal_name(int sig)
-{
-    for (size_t i = 0; i < sizeof sig_names / sizeof sig_names[0]; i++)
-        if (sig_names[i].sig == sig)
-            return sig_names[i].name;
-    return NULL;
 }
 
 static void expected(const struct row *r, char *buf, size_t len)

@@ -29,12 +29,11 @@ struct ratmem_options {
 };
 
 /* The signal number named by s[0..n) for dump_signal: USR1, SIGUSR1 and the
- * other names of a small table, or a number; 0 for "0" and "none".  -1 when
+ * other names of a small table (any case), or a number; 0 for "0", "none".  -1 when
  * it names no signal a handler may take (KILL, STOP, the fault signals,
  * glibc's internal real-time signals). */
 int ratmem_options_signal(const char *s, size_t n);
-/* The name of signal sig as dump_signal writes it ("USR2"), or NULL. */
-const char *ratmem_options_signal_name(int sig);
+
 
 /* Fill *o with the defaults. */
 void ratmem_options_defaults(struct ratmem_options *o);
