@@ -44,6 +44,9 @@ if run "RatHeapDump" "format=json" api "$TMP"; then
         && pass "a symbolic link at the dump path is not followed" || fail "symbolic link followed"
     [ "$(stat -c %a "$TMP/api.2.json")" = 600 ] && pass "dump file mode 0600" || fail "dump file mode"
     ls "$TMP" | grep -q '\.tmp$' && fail "a temporary file was left behind" || pass "no temporary file left"
+    grep -q "^ratmem: cannot create heap dump file $TMP/no/such/dir/d.json.tmp: No such file or directory$" "$TMP/err" \
+        && pass "a dump into a missing directory: RAT_STATUS_NOT_FOUND and one line on stderr" \
+        || { fail "missing directory message"; cat "$TMP/err"; }
     diffcheck "ratmem diff: the growing site first, +2000 bytes" "$TMP/api.1.json" "$TMP/api.2.json"
 fi
 

@@ -10,7 +10,8 @@
  *   dump 1: grow_site 1000 bytes in 10 blocks, stable_site 320 in 5;
  *   dump 2: grow_site 3000 bytes in 30 blocks, stable_site 320 in 5.
  *
- *   api DIR      dumps by RatHeapDump(DIR/api.1.json), (DIR/api.2.json)
+ *   api DIR      dumps by RatHeapDump(DIR/api.1.json), (DIR/api.2.json);
+ *                then a dump into a missing directory fails cleanly
  *   signal DIR   dumps by raise(SIGUSR2) (dump=DIR/sig.%n.json), waiting
  *                for each file to appear
  *   wait FILE    round 1, then creates FILE.ready and waits for FILE (the
@@ -109,6 +110,12 @@ static int mode_api(const char *dir)
         if (RatHeapDump(p) != RAT_STATUS_OK)
             return failed("RatHeapDump");
     }
+    /* Failures are statuses (and one line on stderr), never a crash. */
+    snprintf(p, sizeof p, "%s/no/such/dir/d.json", dir);
+    if (RatHeapDump(p) != RAT_STATUS_NOT_FOUND || RatGetLastError() != RAT_STATUS_NOT_FOUND)
+        return failed("RatHeapDump into a missing directory is not RAT_STATUS_NOT_FOUND");
+    if (RatHeapDump("") != RAT_STATUS_INVALID_ARG)
+        return failed("RatHeapDump(\"\") is not RAT_STATUS_INVALID_ARG");
     return 0;
 }
 
