@@ -40,6 +40,8 @@ static const struct row rows[] = {
     { "exitcode", K_INT, OFF(exitcode), 0, 255, NULL, "0", "exit status when leaks are found (0 = the program's own)" },
     { "suppressions", K_PATH, OFF(suppressions), 0, 0, NULL, "none", "file of leak:PATTERN lines to leave out" },
     { "quota", K_SIZE, OFF(quota), 0, 0, NULL, "0", "bytes in use allowed, heap and mappings (K, M, G suffixes; 0 = no limit)" },
+    { "dump_signal", K_SIGNAL, OFF(dump_signal), 0, 0, NULL, "none", "signal on which a heap dump of every live block is written" },
+    { "dump", K_PATH, OFF(dump), 0, 0, NULL, "report path + .dump.%n", "where heap dumps go (%p = pid, %n = dump number)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -100,6 +102,51 @@ static void set_default(const struct row *r, char *field)
     memcpy(field, (const char *)&defaults + r->off, n);
 }
 
+/* Signals dump_signal may name (HUP..PWR); any other catchable number too. */
+static const struct { const char *name; int sig; } sig_names[] = {
+    { "HUP", SIGHUP },   { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
+    { "USR2", SIGUSR2 }, { "ALRM", SIGALRM },   { "TERM", SIGTERM }, { "URG", SIGURG },
+    { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
+};
+
+/* s[0..n) equals the upper-case name, in any case (ASCII only). */
+static bool name_is(const char *s, size_t n, const char *name)
+{
+    if (strlen(name) != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+        if (c != name[i])
+            return false;
+    }
+    return true;
+}
+
+int ratmem_options_signal(const char *s, size_t n)
+{
+    if ((n == 1 && s[0] == '0') || name_is(s, n, "NONE"))
+        return 0;
+    if (n > 3 && name_is(s, 3, "SIG")) {
+        s += 3;
+        n -= 3;
+    }
+    for (size_t i = 0; i < sizeof sig_names / sizeof sig_names[0]; i++)
+        if (name_is(s, n, sig_names[i].name))
+            return sig_names[i].sig;
+    int sig;
+    if (!parse_int(s, n, 1, SIGRTMAX, &sig))
+        return -1;
+    switch (sig) {
+    case SIGKILL: case SIGSTOP:          /* cannot be caught */
+    case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE: case SIGSEGV:
+    case SIGSYS:                         /* faults: the program's own business */
+        return -1;
+    }
+    if (sig > 31 && sig < SIGRTMIN)
+        return -1;                       /* glibc's own (cancellation, setxid) */
+    return sig;
+}
+
 static void expected(const struct row *r, char *buf, size_t len)
 {
     switch (r->kind) {
@@ -116,7 +163,7 @@ static void expected(const struct row *r, char *buf, size_t len)
         snprintf(buf, len, "a byte count with an optional K, M or G suffix");
         break;
     case K_SIGNAL:
-        snprintf(buf, len, "USR1, USR2, or a signal number from 1 to 64 (not KILL or STOP)");
+        snprintf(buf, len, "none, a name such as USR2 or SIGUSR2, or a number (not KILL, STOP or a fault signal)");
         break;
     case K_ENUM: {
         size_t off = 0;
@@ -159,14 +206,8 @@ static void set_one(struct ratmem_options *o, const char *key, size_t klen,
         ok = ratmem_quota_parse_size(val, vlen, (size_t *)(void *)field);
         break;
     case K_SIGNAL: {
-        int sig = 0;
-        if (vlen == 4 && memcmp(val, "USR1", 4) == 0)
-            sig = SIGUSR1;
-        else if (vlen == 4 && memcmp(val, "USR2", 4) == 0)
-            sig = SIGUSR2;
-        else if (!parse_int(val, vlen, 1, 64, &sig))
-            sig = 0;
-        ok = sig != 0 && sig != SIGKILL && sig != SIGSTOP;
+        int sig = ratmem_options_signal(val, vlen);
+        ok = sig >= 0;
         if (ok)
             *(int *)(void *)field = sig;
         break;

@@ -24,7 +24,16 @@ struct ratmem_options {
     char suppressions[RATMEM_PATH_MAX];/* "" = none */
     int help;                          /* 0/1: print the keys at start-up */
     size_t quota;                      /* bytes in use allowed; 0 = no limit */
+    int dump_signal;                   /* signal that writes a heap dump; 0 = none */
+    char dump[RATMEM_PATH_MAX];        /* heap dump path template; "" = from report */
 };
+
+/* The signal number named by s[0..n) for dump_signal: USR1, SIGUSR1 and the
+ * other names of a small table (any case), or a number; 0 for "0", "none".  -1 when
+ * it names no signal a handler may take (KILL, STOP, the fault signals,
+ * glibc's internal real-time signals). */
+int ratmem_options_signal(const char *s, size_t n);
+
 
 /* Fill *o with the defaults. */
 void ratmem_options_defaults(struct ratmem_options *o);

@@ -91,6 +91,12 @@ RAT_API RatStatus RatMemGetQuota(size_t *limit, size_t *used, size_t *peak);
  * path NULL writes where the report= option says (default stderr). */
 RAT_API RatStatus RatLeakReport(const char *path);
 
+/* Heap dump on demand, under libratmem-preload.so: RatHeapDump(3).  Every
+ * live block grouped by allocation stack, for comparing over time with
+ * `ratmem diff`.  path NULL writes where the dump= option says (default:
+ * the report= path followed by ".dump.N"); "%p" = pid, "%n" = dump number. */
+RAT_API RatStatus RatHeapDump(const char *path);
+
 /* Huge pages: RatMemReserveHuge(3).  A reservation whose size is rounded up
  * to RatMemHugePageSize() and whose base is aligned to it, backed by
  * explicit huge pages (MAP_HUGETLB) when the system has enough free ones,

@@ -48,8 +48,20 @@ static void atfork_child(void)
 {
     if (ratmem_shim_opts.leaks) {
         ratmem_track_atfork_child();
+        ratmem_dumpsig_atfork_child();
         ratmem_shim_guard--;
     }
+}
+
+/* The quota, for the reports' summaries. */
+static bool quota_figures(size_t *limit, size_t *used, size_t *peak)
+{
+    if (!__atomic_load_n(&ratmem_shim_quota_on, __ATOMIC_ACQUIRE))
+        return false;
+    *limit = __atomic_load_n(&ratmem_shim_quota.limit, __ATOMIC_RELAXED);
+    *used = __atomic_load_n(&ratmem_shim_quota.used, __ATOMIC_RELAXED);
+    *peak = __atomic_load_n(&ratmem_shim_quota.peak, __ATOMIC_RELAXED);
+    return true;
 }
 
 void ratmem_shim_init(void)
@@ -84,7 +96,10 @@ void ratmem_shim_init(void)
         __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);
         __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
     }
+    if (o.dump_signal && !o.leaks)
+        ratmem_msg("dump_signal needs leaks=1; no heap dumps");
     if (o.leaks) {
+        ratmem_track_set_quota_source(quota_figures);
         ratmem_track_init(&ratmem_shim_opts);
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     }
@@ -96,6 +111,10 @@ void ratmem_shim_init(void)
 __attribute__((constructor(101))) static void shim_constructor(void)
 {
     shim_ensure_init();
+    /* Threads are started here, not in ratmem_shim_init, which may run
+     * inside the first malloc. */
+    if (ratmem_shim_ready && ratmem_shim_opts.leaks)
+        ratmem_dumpsig_start(ratmem_shim_opts.dump_signal);
 }
 
 /* Leak report on demand: RatLeakReport(3) finds this with dlsym. */
@@ -108,6 +127,27 @@ SHIM_EXPORT int ratmem_preload_leak_report(const char *path)
     int rc = ratmem_track_report(path, NULL);
     ratmem_shim_guard--;
     return rc == 0 ? RAT_STATUS_OK : RAT_STATUS_ERROR;
+}
+
+/* Heap dump on demand: RatHeapDump(3) finds this with dlsym. */
+SHIM_EXPORT int ratmem_preload_heap_dump(const char *path)
+{
+    shim_ensure_init();
+    if (!ratmem_shim_ready || !ratmem_shim_opts.leaks)
+        return RAT_STATUS_UNSUPPORTED; /* tracking is off */
+    int saved = errno;
+    ratmem_shim_guard++;
+    int err = ratmem_track_dump(path);
+    ratmem_shim_guard--;
+    errno = saved;
+    switch (err) {
+    case 0: return RAT_STATUS_OK;
+    case EACCES: case EPERM: case EROFS: return RAT_STATUS_PERMISSION;
+    case ENOENT: return RAT_STATUS_NOT_FOUND;
+    case ENAMETOOLONG: return RAT_STATUS_INVALID_ARG;
+    case ENOMEM: return RAT_STATUS_NO_MEMORY;
+    default: return RAT_STATUS_ERROR;
+    }
 }
 
 /* The quota, for RatMemSetQuota(3) and RatAPI's own mappings. */

@@ -45,6 +45,12 @@ static inline bool shim_tracking(void)
         }                               \
     } while (0)
 
+/* dumpsig.c: heap dumps on dump_signal.  start installs the handler and the
+ * dumper thread (from the constructor); the fork child handler gives the
+ * child its own thread. */
+void ratmem_dumpsig_start(int sig);
+void ratmem_dumpsig_atfork_child(void);
+
 /* The process's quota (shim.c owns it; atomics).  Counting is on from
  * start-up when quota= is set, or from the first RatMemSetQuota call. */
 extern struct ratmem_quota ratmem_shim_quota;

@@ -1,7 +1,11 @@
-/* check_core.c - unit tests of the core: protection policy and name rule. */
+/* check_core.c - unit tests of the core: protection policy, name rule, the
+ * dump_signal values of the options. */
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "ratmem.h"
+#include "options.h"
 #include "prot.h"
 #include "shmname.h"
 #include "suites.h"
@@ -63,6 +67,34 @@ START_TEST(test_shm_name_rule)
 }
 END_TEST
 
+static int sig_of(const char *v)
+{
+    return ratmem_options_signal(v, strlen(v));
+}
+
+START_TEST(test_options_signal)
+{
+    ck_assert_int_eq(sig_of("USR2"), SIGUSR2);
+    ck_assert_int_eq(sig_of("SIGUSR1"), SIGUSR1);
+    ck_assert_int_eq(sig_of("usr2"), SIGUSR2);
+    ck_assert_int_eq(sig_of("SigTerm"), SIGTERM);
+    ck_assert_int_eq(sig_of("WINCH"), SIGWINCH);
+    ck_assert_int_eq(sig_of("12"), 12);
+    ck_assert_int_eq(sig_of("0"), 0);
+    ck_assert_int_eq(sig_of("none"), 0);
+    ck_assert_int_eq(sig_of("NONE"), 0);
+    char rt[8];
+    snprintf(rt, sizeof rt, "%d", SIGRTMIN);
+    ck_assert_int_eq(sig_of(rt), SIGRTMIN);
+    /* Refused: uncatchable, faults, glibc's own real-time signals, junk. */
+    static const char *bad[] = { "KILL", "9", "STOP", "19", "SEGV", "11", "BUS", "ABRT", "6",
+                                 "FPE", "ILL", "TRAP", "SYS", "32", "33", "65", "-1", "",
+                                 "SIG", "SIGSIG", "USR3", "12x", "1000000000" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(sig_of(bad[i]) == -1, "'%s' accepted", bad[i]);
+}
+END_TEST
+
 Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -71,6 +103,7 @@ Suite *core_suite(void)
     tcase_add_test(tc, test_prot_wx_refused);
     tcase_add_test(tc, test_prot_unknown_bits);
     tcase_add_test(tc, test_shm_name_rule);
+    tcase_add_test(tc, test_options_signal);
     suite_add_tcase(s, tc);
     return s;
 }

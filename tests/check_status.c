@@ -166,6 +166,17 @@ START_TEST(test_leak_report_without_shim_is_unsupported)
 }
 END_TEST
 
+START_TEST(test_heap_dump_without_shim_is_unsupported)
+{
+    ck_assert_int_eq(RatHeapDump(NULL), RAT_STATUS_UNSUPPORTED);
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_UNSUPPORTED);
+    ck_assert_int_eq(RatHeapDump("/dev/null"), RAT_STATUS_UNSUPPORTED);
+    /* An empty path is refused before the shim is looked for. */
+    ck_assert_int_eq(RatHeapDump(""), RAT_STATUS_INVALID_ARG);
+    ck_assert_int_eq(RatGetLastError(), RAT_STATUS_INVALID_ARG);
+}
+END_TEST
+
 Suite *status_suite(void)
 {
     Suite *s = suite_create("status");
@@ -186,6 +197,7 @@ Suite *status_suite(void)
 
     tc = tcase_create("leak_report");
     tcase_add_test(tc, test_leak_report_without_shim_is_unsupported);
+    tcase_add_test(tc, test_heap_dump_without_shim_is_unsupported);
     suite_add_tcase(s, tc);
     return s;
 }

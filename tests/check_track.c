@@ -19,6 +19,7 @@
 #include "badfree.h"
 #include "exempt.h"
 #include "gate.h"
+#include "dump.h"
 #include "json.h"
 #include "mem.h"
 #include "out.h"
@@ -638,6 +639,111 @@ START_TEST(test_report_order_and_counts)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- dumps */
+
+START_TEST(test_dump_groups)
+{
+    rm_table_clear();
+    uint32_t sa = stack_at(rm_test_frame_alpha), sb = stack_at(rm_test_frame_beta);
+    /* 3 x 100 + 1 x 64 from alpha (364 in 4), 500 + 40 from beta (540 in
+     * 2): a dump groups by stack only, whatever points where. */
+    void *b[6];
+    size_t sizes[6] = { 100, 100, 100, 64, 500, 40 };
+    for (int i = 0; i < 6; i++) {
+        b[i] = calloc(1, sizes[i]);
+        rm_table_insert((uintptr_t)b[i], sizes[i], i < 4 ? sa : sb);
+    }
+    struct ratmem_options o;
+    opts_default(&o);
+    char path[] = "/tmp/rmdumpXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    struct rm_report_req req = { .opts = &o, .fd = fd, .dump = true, .dump_seq = 7,
+                                 .dump_time_ms = 1764121191123ULL };
+    struct rm_report_totals t;
+    ck_assert_int_eq(rm_report_write(&req, &t), 0);
+    ck_assert_uint_eq(t.live_bytes, 904);
+    ck_assert_uint_eq(t.live_blocks, 6);
+    ck_assert_uint_eq(t.direct_blocks + t.indirect_blocks + t.reachable_blocks, 0);
+    ssize_t k = pread(fd, report_buf, sizeof report_buf - 1, 0);
+    ck_assert_int_gt(k, 0);
+    report_buf[k] = 0;
+    char *h = strstr(report_buf, "==ratmem: heap dump 7 at 2025-11-26T01:39:51.123Z\n");
+    char *g1 = strstr(report_buf, "Live: 540 byte(s) in 2 object(s) allocated from:\n    #0 0x");
+    char *g2 = strstr(report_buf, "Live: 364 byte(s) in 4 object(s) allocated from:\n    #0 0x");
+    char *sum = strstr(report_buf, "SUMMARY: ratmem: heap dump 7: 904 byte(s) live in 6 allocation(s).\n");
+    ck_assert_msg(h && g1 && g2 && sum && h < g1 && g1 < g2 && g2 < sum, "%s", report_buf);
+    ck_assert_msg(strstr(g1, " in rm_test_frame_beta") < g2, "%s", report_buf);
+    ck_assert_ptr_null(strstr(report_buf, "leak"));
+
+    /* JSON: type dump, the summary, live groups largest first. */
+    o.format = RATMEM_FORMAT_JSON;
+    req.quota_on = true;
+    req.quota_limit = 1 << 20;
+    req.quota_used = 904;
+    req.quota_peak = 2000;
+    ck_assert_int_eq(ftruncate(fd, 0), 0);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    ck_assert_int_eq(rm_report_write(&req, &t), 0);
+    k = pread(fd, report_buf, sizeof report_buf - 1, 0);
+    close(fd);
+    ck_assert_int_gt(k, 0);
+    report_buf[k] = 0;
+    ck_assert_msg(strstr(report_buf, "\"ratmem_report\": 1,\n  \"type\": \"dump\""), "%s", report_buf);
+    ck_assert(strstr(report_buf, "\"sequence\": 7, \"timestamp_ms\": 1764121191123"));
+    ck_assert(strstr(report_buf, "\"live_bytes\": 904, \"live_blocks\": 6"));
+    ck_assert(strstr(report_buf, "\"quota_bytes\": 1048576, \"quota_used_bytes\": 904, "
+                                 "\"quota_peak_bytes\": 2000"));
+    char *j1 = strstr(report_buf, "{ \"kind\": \"live\", \"bytes\": 540, \"blocks\": 2");
+    char *j2 = strstr(report_buf, "{ \"kind\": \"live\", \"bytes\": 364, \"blocks\": 4");
+    ck_assert_msg(j1 && j2 && j1 < j2, "%s", report_buf);
+    ck_assert_ptr_null(strstr(report_buf, "direct"));
+    rm_table_clear();
+    for (int i = 0; i < 6; i++)
+        free(b[i]);
+}
+END_TEST
+
+START_TEST(test_dump_path)
+{
+    struct ratmem_options o;
+    opts_default(&o);
+    char buf[128], want[128];
+    int pid = (int)getpid();
+    /* No report, no dump=: standard error. */
+    ck_assert_int_eq(rm_dump_path(&o, NULL, 3, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "");
+    /* The report path + ".dump.N". */
+    strcpy(o.report, "/tmp/r.%p.json");
+    ck_assert_int_eq(rm_dump_path(&o, NULL, 3, buf, sizeof buf), 0);
+    snprintf(want, sizeof want, "/tmp/r.%d.json.dump.3", pid);
+    ck_assert_str_eq(buf, want);
+    /* dump= with %n and %p; "%%n" is a literal "%n". */
+    strcpy(o.dump, "/tmp/d.%p.%n.%%n.json");
+    ck_assert_int_eq(rm_dump_path(&o, NULL, 12, buf, sizeof buf), 0);
+    snprintf(want, sizeof want, "/tmp/d.%d.12.%%n.json", pid);
+    ck_assert_str_eq(buf, want);
+    /* dump= without %n: ".N" appended. */
+    strcpy(o.dump, "/tmp/d.json");
+    ck_assert_int_eq(rm_dump_path(&o, NULL, 2, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/tmp/d.json.2");
+    /* An explicit path is taken as it is, %n and %p expanded. */
+    ck_assert_int_eq(rm_dump_path(&o, "/x/y.json", 2, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/x/y.json");
+    ck_assert_int_eq(rm_dump_path(&o, "/x/%n-%n", 5, buf, sizeof buf), 0);
+    ck_assert_str_eq(buf, "/x/5-5");
+    /* Too long. */
+    ck_assert_int_eq(rm_dump_path(&o, "/0123456789/0123456789", 1, buf, 8), -1);
+    /* Sequence numbers: 1, 2, ...; a fork child starts again. */
+    rm_dump_reset_child();
+    ck_assert_uint_eq(rm_dump_next_seq(), 1);
+    ck_assert_uint_eq(rm_dump_next_seq(), 2);
+    rm_dump_reset_child();
+    ck_assert_uint_eq(rm_dump_next_seq(), 1);
+}
+END_TEST
+
 START_TEST(test_suppress_parse)
 {
     const char *t = "leak:foo\n  # x\n\tleak:bar  \r\nleak:\ncalled_from_lib:x\n";
@@ -1026,6 +1132,8 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_outfile);
     tcase_add_test(tc, test_suppress_parse);
     tcase_add_test(tc, test_report_order_and_counts);
+    tcase_add_test(tc, test_dump_groups);
+    tcase_add_test(tc, test_dump_path);
     suite_add_tcase(s, tc);
     tc = tcase_create("seam");
     tcase_set_timeout(tc, 60);

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "badfree.h"
 #include "json.h"
@@ -95,7 +96,32 @@ static int by_order(const struct rm_group *a, const struct rm_group *b)
 
 static const char *kind_name(int k)
 {
-    return k == RM_KIND_DIRECT ? "direct" : k == RM_KIND_INDIRECT ? "indirect" : "reachable";
+    return k == RM_KIND_DIRECT ? "direct" : k == RM_KIND_INDIRECT ? "indirect" :
+           k == RM_KIND_LIVE ? "live" : "reachable";
+}
+
+/* g[0..m) holds one entry per block: merge those of equal (kind, stack)
+ * and put the groups in report order.  Returns the number of groups. */
+static size_t group_blocks(struct rm_group *g, size_t m)
+{
+    gsort(g, m, by_key);
+    size_t ng = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
+            g[ng - 1].bytes += g[i].bytes;
+            g[ng - 1].blocks += g[i].blocks;
+        } else {
+            g[ng++] = g[i];
+        }
+    }
+    gsort(g, ng, by_order);
+    /* by_order sorts ascending in "printed later" order: reverse. */
+    for (size_t i = 0, j = ng ? ng - 1 : 0; i < j; i++, j--) {
+        struct rm_group x = g[i];
+        g[i] = g[j];
+        g[j] = x;
+    }
+    return ng;
 }
 
 static unsigned frames_of(const struct rm_group *g, const uintptr_t **pc)
@@ -107,7 +133,9 @@ static unsigned frames_of(const struct rm_group *g, const uintptr_t **pc)
 
 static void text_group(struct rm_out *o, struct rm_symbolizer *sy, const struct rm_group *g)
 {
-    if (g->kind == RM_KIND_DIRECT)
+    if (g->kind == RM_KIND_LIVE)
+        rm_out_str(o, "Live: ");
+    else if (g->kind == RM_KIND_DIRECT)
         rm_out_str(o, "Direct leak of ");
     else if (g->kind == RM_KIND_INDIRECT)
         rm_out_str(o, "Indirect leak of ");
@@ -202,17 +230,70 @@ static void exe_path(char *buf, size_t cap)
     buf[k > 0 ? (size_t)k : 0] = 0;
 }
 
+/* The top of a JSON report, up to the opening of "summary". */
+static void json_head(struct rm_out *o, const char *type)
+{
+    char exe[RATMEM_PATH_MAX];
+    exe_path(exe, sizeof exe);
+    rm_out_str(o, "{\n  \"ratmem_report\": 1,\n  \"type\": \"");
+    rm_out_str(o, type);
+    rm_out_str(o, "\",\n  \"pid\": ");
+    rm_out_u64(o, (uint64_t)getpid());
+    rm_out_str(o, ",\n  \"exe\": ");
+    rm_json_cstr(o, exe);
+    rm_out_str(o, ",\n  \"summary\": {");
+}
+
+/* The tracker's own figures and the quota; closes "summary" and opens the
+ * groups. */
+static void json_tail_summary(struct rm_out *o, const struct rm_report_req *req)
+{
+    rm_out_str(o, ", \"untracked_blocks\": ");
+    rm_out_u64(o, rm_table_untracked());
+    rm_out_str(o, ", \"invalid_frees\": ");
+    rm_out_u64(o, rm_badfree_count());
+    rm_out_str(o, ",\n    \"distinct_stacks\": ");
+    rm_out_u64(o, rm_stackdb_count());
+    rm_out_str(o, ", \"tracker_bytes\": ");
+    rm_out_u64(o, rm_mem_bytes());
+    rm_out_str(o, ", \"tracker_peak_bytes\": ");
+    rm_out_u64(o, rm_mem_peak());
+    if (req->quota_on) {
+        rm_out_str(o, ",\n    \"quota_bytes\": ");
+        rm_out_u64(o, req->quota_limit);
+        rm_out_str(o, ", \"quota_used_bytes\": ");
+        rm_out_u64(o, req->quota_used);
+        rm_out_str(o, ", \"quota_peak_bytes\": ");
+        rm_out_u64(o, req->quota_peak);
+    }
+    rm_out_str(o, "\n  },\n  \"leaks\": [");
+}
+
+/* One line on the quota, when it counts. */
+static void text_quota(struct rm_out *o, const struct rm_report_req *req)
+{
+    if (!req->quota_on)
+        return;
+    rm_out_str(o, "ratmem: quota ");
+    if (req->quota_limit) {
+        rm_out_u64(o, req->quota_limit);
+        rm_out_str(o, " byte(s)");
+    } else {
+        rm_out_str(o, "none");
+    }
+    rm_out_str(o, ", ");
+    rm_out_u64(o, req->quota_used);
+    rm_out_str(o, " byte(s) in use, peak ");
+    rm_out_u64(o, req->quota_peak);
+    rm_out_str(o, " byte(s).\n");
+}
+
 static void write_json(struct rm_out *o, const struct rm_report_req *req,
                        const struct rm_report_totals *t, struct rm_symbolizer *sy,
                        const struct rm_group *g, size_t ng, size_t live)
 {
-    char exe[RATMEM_PATH_MAX];
-    exe_path(exe, sizeof exe);
-    rm_out_str(o, "{\n  \"ratmem_report\": 1,\n  \"pid\": ");
-    rm_out_u64(o, (uint64_t)getpid());
-    rm_out_str(o, ",\n  \"exe\": ");
-    rm_json_cstr(o, exe);
-    rm_out_str(o, ",\n  \"summary\": {\n    \"direct_bytes\": ");
+    json_head(o, "leaks");
+    rm_out_str(o, "\n    \"direct_bytes\": ");
     rm_out_u64(o, t->direct_bytes);
     rm_out_str(o, ", \"direct_blocks\": ");
     rm_out_u64(o, t->direct_blocks);
@@ -230,17 +311,7 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
     rm_out_u64(o, t->suppressed_blocks);
     rm_out_str(o, ",\n    \"live_blocks\": ");
     rm_out_u64(o, live);
-    rm_out_str(o, ", \"untracked_blocks\": ");
-    rm_out_u64(o, rm_table_untracked());
-    rm_out_str(o, ", \"invalid_frees\": ");
-    rm_out_u64(o, rm_badfree_count());
-    rm_out_str(o, ",\n    \"distinct_stacks\": ");
-    rm_out_u64(o, rm_stackdb_count());
-    rm_out_str(o, ", \"tracker_bytes\": ");
-    rm_out_u64(o, rm_mem_bytes());
-    rm_out_str(o, ", \"tracker_peak_bytes\": ");
-    rm_out_u64(o, rm_mem_peak());
-    rm_out_str(o, "\n  },\n  \"leaks\": [");
+    json_tail_summary(o, req);
     bool first = true;
     for (size_t i = 0; i < ng; i++) {
         if (g[i].suppressed || (g[i].kind == RM_KIND_REACHABLE && !req->opts->reachable))
@@ -286,6 +357,7 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
         rm_out_u64(o, rm_badfree_count());
         rm_out_str(o, " invalid free(s) or realloc(s) refused (not live blocks).\n");
     }
+    text_quota(o, req);
     if (ln) {
         rm_out_str(o, "SUMMARY: ratmem: ");
         rm_out_u64(o, lb);
@@ -301,11 +373,161 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
     }
 }
 
+/* "2026-11-26T01:39:51.123Z" (UTC, no locale, no allocation). */
+static void out_time(struct rm_out *o, uint64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    if (!gmtime_r(&secs, &tm)) {
+        rm_out_u64(o, ms);
+        return;
+    }
+    unsigned v[6] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday,
+                      (unsigned)tm.tm_hour, (unsigned)tm.tm_min, (unsigned)tm.tm_sec };
+    static const char sep[] = "--T::.";
+    for (int i = 0; i < 6; i++) {
+        if (i)
+            rm_out_bytes(o, &sep[i - 1], 1);
+        if (v[i] < 10)
+            rm_out_str(o, "0");
+        rm_out_u64(o, v[i]);
+    }
+    char frac[5] = { '.', (char)('0' + ms % 1000 / 100), (char)('0' + ms % 100 / 10),
+                     (char)('0' + ms % 10), 'Z' };
+    rm_out_bytes(o, frac, sizeof frac);
+}
+
+static void write_dump_json(struct rm_out *o, const struct rm_report_req *req,
+                            const struct rm_report_totals *t, struct rm_symbolizer *sy,
+                            const struct rm_group *g, size_t ng)
+{
+    json_head(o, "dump");
+    rm_out_str(o, "\n    \"sequence\": ");
+    rm_out_u64(o, req->dump_seq);
+    rm_out_str(o, ", \"timestamp_ms\": ");
+    rm_out_u64(o, req->dump_time_ms);
+    rm_out_str(o, ",\n    \"live_bytes\": ");
+    rm_out_u64(o, t->live_bytes);
+    rm_out_str(o, ", \"live_blocks\": ");
+    rm_out_u64(o, t->live_blocks);
+    json_tail_summary(o, req);
+    for (size_t i = 0; i < ng; i++) {
+        rm_out_str(o, i ? ",\n" : "\n");
+        json_group(o, sy, &g[i]);
+    }
+    rm_out_str(o, ng ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+static void write_dump_text(struct rm_out *o, const struct rm_report_req *req,
+                            const struct rm_report_totals *t, struct rm_symbolizer *sy,
+                            const struct rm_group *g, size_t ng)
+{
+    rm_out_str(o, "\n=================================================================\n==");
+    rm_out_u64(o, (uint64_t)getpid());
+    rm_out_str(o, "==ratmem: heap dump ");
+    rm_out_u64(o, req->dump_seq);
+    rm_out_str(o, " at ");
+    out_time(o, req->dump_time_ms);
+    rm_out_str(o, "\n\n");
+    for (size_t i = 0; i < ng; i++)
+        text_group(o, sy, &g[i]);
+    if (rm_table_untracked()) {
+        rm_out_str(o, "ratmem: warning: ");
+        rm_out_u64(o, rm_table_untracked());
+        rm_out_str(o, " allocation(s) were not tracked (tracker memory limit).\n");
+    }
+    text_quota(o, req);
+    rm_out_str(o, "SUMMARY: ratmem: heap dump ");
+    rm_out_u64(o, req->dump_seq);
+    rm_out_str(o, ": ");
+    rm_out_u64(o, t->live_bytes);
+    rm_out_str(o, " byte(s) live in ");
+    rm_out_u64(o, t->live_blocks);
+    rm_out_str(o, " allocation(s).\n");
+}
+
+/* A heap dump: snapshot, group by stack, symbolize, write.  No roots, no
+ * scan: its cost is a copy of the table, a sort and the symbolization of
+ * one stack per group. */
+static int dump_write(const struct rm_report_req *req, struct rm_report_totals *t)
+{
+    int ret = 0;
+    size_t cap = rm_table_count() + 4096;
+    size_t bbytes = cap * sizeof(struct rm_block);
+    size_t gbytes = cap * sizeof(struct rm_group);
+    struct rm_block *b = rm_mem_map_scratch(bbytes);
+    struct rm_group *g = rm_mem_map_scratch(gbytes);
+    struct rm_out *o = rm_mem_map_scratch(sizeof *o);
+    struct rm_symbolizer *sy = NULL;
+    if (!b || !g || !o) {
+        ret = -1;
+        goto out;
+    }
+    size_t n = rm_table_snapshot(b, cap);
+    /* Group by stack id through an open-addressing index (id -> group),
+     * one pass over the blocks; only the groups are sorted.  Sized for
+     * twice the stacks known now (more may appear meanwhile: past half
+     * full, the rest is grouped by sorting). */
+    size_t hcap = 1024;
+    while (hcap < 2 * ((size_t)rm_stackdb_count() + 1024))
+        hcap *= 2;
+    size_t hbytes = hcap * sizeof(uint32_t);
+    uint32_t *idx = rm_mem_map_scratch(hbytes);   /* group index + 1; 0 = empty */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t st = (uint32_t)b[i].stack;
+        t->live_bytes += b[i].size;
+        if (idx) {
+            size_t h = (st * 0x9E3779B1u) & (hcap - 1);
+            while (idx[h] && g[idx[h] - 1].stack != st)
+                h = (h + 1) & (hcap - 1);
+            if (idx[h]) {
+                g[idx[h] - 1].bytes += b[i].size;
+                g[idx[h] - 1].blocks++;
+                continue;
+            }
+            if (m < hcap / 2)
+                idx[h] = (uint32_t)m + 1;
+        }
+        g[m].kind = RM_KIND_LIVE;
+        g[m].stack = st;
+        g[m].bytes = b[i].size;
+        g[m].blocks = 1;
+        g[m].suppressed = 0;
+        m++;
+    }
+    rm_mem_unmap_scratch(idx, hbytes);
+    t->live_blocks = n;
+    size_t ng = group_blocks(g, m);
+    if (ng)
+        sy = rm_sym_open();
+    rm_out_init(o, req->fd);
+    if (req->opts->format == RATMEM_FORMAT_JSON)
+        write_dump_json(o, req, t, sy, g, ng);
+    else
+        write_dump_text(o, req, t, sy, g, ng);
+    rm_out_flush(o);
+    if (o->error)
+        ret = -1;
+out:
+    rm_sym_close(sy);
+    rm_mem_unmap_scratch(o, sizeof *o);
+    rm_mem_unmap_scratch(g, gbytes);
+    rm_mem_unmap_scratch(b, bbytes);
+    return ret;
+}
+
 int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *tot)
 {
     struct rm_report_totals t;
     memset(&t, 0, sizeof t);
     int ret = 0;
+    if (req->dump) {
+        ret = dump_write(req, &t);
+        if (tot)
+            *tot = t;
+        return ret;
+    }
 
     /* 1. Snapshot the live blocks, sorted by address. */
     size_t cap = rm_table_count() + 4096;
@@ -384,23 +606,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         g[m].suppressed = 0;
         m++;
     }
-    gsort(g, m, by_key);
-    size_t ng = 0;
-    for (size_t i = 0; i < m; i++) {
-        if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
-            g[ng - 1].bytes += g[i].bytes;
-            g[ng - 1].blocks += g[i].blocks;
-        } else {
-            g[ng++] = g[i];
-        }
-    }
-    gsort(g, ng, by_order);
-    /* by_order sorts ascending in "printed later" order: reverse. */
-    for (size_t i = 0, j = ng ? ng - 1 : 0; i < j; i++, j--) {
-        struct rm_group x = g[i];
-        g[i] = g[j];
-        g[j] = x;
-    }
+    size_t ng = group_blocks(g, m);
 
     /* 4. Symbolize (only if something will be printed), suppress, count. */
     bool any_printed = false;

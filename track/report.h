@@ -9,7 +9,11 @@
 #include "options.h"
 #include "scan.h"
 
+/* The kind of every group of a heap dump (no classification). */
+#define RM_KIND_LIVE 4
+
 struct rm_report_totals {
+    uint64_t live_bytes, live_blocks;   /* heap dumps */
     uint64_t direct_bytes, direct_blocks;
     uint64_t indirect_bytes, indirect_blocks;
     uint64_t reachable_bytes, reachable_blocks;
@@ -23,9 +27,17 @@ struct rm_report_req {
     uintptr_t sp;                     /* calling thread's stack pointer */
     const struct rm_range *roots;     /* extra roots (registers; tests) */
     size_t nroots;
+    /* The process's quota, shown in the summary when quota_on. */
+    bool quota_on;
+    uint64_t quota_limit, quota_used, quota_peak;
+    /* A heap dump instead of a leak report: every live block grouped by
+     * stack as "live" groups, no roots, no scan, no suppressions. */
+    bool dump;
+    uint64_t dump_seq;                /* its sequence number, from 1 */
+    uint64_t dump_time_ms;            /* CLOCK_REALTIME, ms since the epoch */
 };
 
-/* Write the report of every live block of the table.  Returns 0, -1 when
+/* Write the report (or heap dump) of every live block of the table.  Returns 0, -1 when
  * the report could not be written (write error) or scratch memory failed.
  * *tot receives the totals (may be NULL). */
 int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *tot);

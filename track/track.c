@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdatomic.h>
 #include <string.h>
+#include "dump.h"
 #include "options.h"
 #include "outfile.h"
 #include <sys/mman.h>
@@ -30,8 +31,10 @@ static struct ratmem_options rm_defaults;
 /* Init state: 0 none, 1 running, 2 done.  CAS by the first caller; others
  * wait for 2 (init never waits on another thread's event). */
 static _Atomic int rm_init_state;
-/* Serialises reports; taken first in the fork order. */
+/* Serialises reports and heap dumps; taken first in the fork order. */
 static pthread_mutex_t rm_report_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The quota's figures for reports: set once at start-up, then read-only. */
+static _Atomic ratmem_track_quota_fn rm_quota_fn;
 
 #define RM_DEFAULT_DEPTH 32
 
@@ -173,6 +176,37 @@ void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len)
         ratmem_track_mmap(p, new_len, PROT_READ | PROT_WRITE, MAP_ANONYMOUS);
 }
 
+void ratmem_track_set_quota_source(ratmem_track_quota_fn fn)
+{
+    atomic_store(&rm_quota_fn, fn);
+}
+
+static void quota_figures(struct rm_report_req *req)
+{
+    ratmem_track_quota_fn fn = atomic_load(&rm_quota_fn);
+    size_t limit = 0, used = 0, peak = 0;
+    if (fn && fn(&limit, &used, &peak)) {
+        req->quota_on = true;
+        req->quota_limit = limit;
+        req->quota_used = used;
+        req->quota_peak = peak;
+    }
+}
+
+int ratmem_track_dump(const char *path)
+{
+    pthread_mutex_lock(&rm_report_lock);
+    const struct ratmem_options *o = opts_now();
+    if (!o)
+        o = defaults();
+    struct rm_report_req req = { .opts = o, .fd = 2, .dump = true,
+                                 .dump_seq = rm_dump_next_seq() };
+    quota_figures(&req);
+    int err = rm_dump_run(&req, path);
+    pthread_mutex_unlock(&rm_report_lock);
+    return err;
+}
+
 /* Kept out of line so that its frame (holding the spilled registers) is
  * above the stack pointer the scan starts from. */
 static __attribute__((noinline)) int report_at(const char *path, bool *leaks_found,
@@ -185,6 +219,7 @@ static __attribute__((noinline)) int report_at(const char *path, bool *leaks_fou
     int fd = rm_outfile_open(path ? path : o->report, &failed);
     struct rm_report_req req = { .opts = o, .fd = fd, .process_roots = true, .sp = sp,
                                  .roots = regs, .nroots = 1 };
+    quota_figures(&req);
     struct rm_report_totals t;
     int r = rm_report_write(&req, &t);
     rm_outfile_close(fd);
@@ -259,4 +294,5 @@ void ratmem_track_atfork_child(void)
     pthread_mutex_unlock(&rm_report_lock);
     rm_threads_reset_child();
     rm_gate_open();
+    rm_dump_reset_child();
 }

@@ -58,6 +58,19 @@ int ratmem_track_report(const char *path, bool *leaks_found);
  * looks writable; when it does not, one warning line says why and the
  * caller sends the report to stderr instead. */
 bool ratmem_track_report_path_ok(const char *tmpl);
+/* Heap dump: every live block grouped by allocation stack ("live" groups,
+ * no leak classification), text or JSON as the options say.  path NULL:
+ * the dump= option (default: the report= path followed by ".dump.%n", or
+ * standard error when the report goes there); "%p" = pid, "%n" = the
+ * dump's sequence number in this process (1, 2, ...).  A file appears
+ * complete: it is written as PATH.tmp and renamed.  Returns 0, or an errno
+ * value when the dump could not be written (one line on stderr says why). */
+int ratmem_track_dump(const char *path);
+
+/* Where the reports' quota figures come from (the preload's counter): fn
+ * returns false when no quota counts.  Set once at start-up. */
+typedef bool (*ratmem_track_quota_fn)(size_t *limit, size_t *used, size_t *peak);
+void ratmem_track_set_quota_source(ratmem_track_quota_fn fn);
 
 /* fork(): prepare takes every tracker lock, parent and child release them. */
 void ratmem_track_atfork_prepare(void);
