@@ -902,6 +902,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_table_threads);
     suite_add_tcase(s, tc);
     tc = tcase_create("stacks");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_stack_dedup);
     tcase_add_test(tc, test_stack_many);
     suite_add_tcase(s, tc);
