@@ -17,6 +17,10 @@ import tempfile
 import time
 
 
+# Debian's own interpreter when present (not a version manager's shim script).
+PYTHON3 = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+
+
 def lsan_path():
     for pat in ("/usr/lib/x86_64-linux-gnu/liblsan.so.0", "/usr/lib/*/liblsan.so.0", "/usr/lib*/liblsan.so.0"):
         hits = glob.glob(pat)
@@ -72,7 +76,7 @@ def workloads(builddir, tmp, quick):
     return [
         ("mallocbench-1t", [mb, "1", ops], {}),
         ("mallocbench-2t", [mb, "2", str(int(ops) // 2)], {}),
-        ("python3", ["python3", os.path.join(tmp, "py.py")], {"PYTHONMALLOC": "malloc"}),
+        ("python3", [PYTHON3, os.path.join(tmp, "py.py")], {"PYTHONMALLOC": "malloc"}),
         ("sort", ["sort", os.path.join(tmp, "sort.txt"), "-o", os.path.join(tmp, "sorted.txt")], {"LC_ALL": "C"}),
         ("gcc -O2 -c", ["gcc", "-O2", "-c", os.path.join(tmp, "gen.c"), "-o", os.path.join(tmp, "gen.o")], {}),
         ("perl", ["perl", os.path.join(tmp, "pl.pl")], {}),

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "json.h"
 #include "mem.h"
@@ -237,6 +238,15 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
     rm_out_u64(o, rm_mem_bytes());
     rm_out_str(o, ", \"tracker_peak_bytes\": ");
     rm_out_u64(o, rm_mem_peak());
+    rm_out_str(o, ",\n    \"report_seconds\": ");
+    rm_out_u64(o, t->report_ns / 1000000000u);
+    rm_out_str(o, ".");
+    char frac[10];
+    uint64_t f = t->report_ns % 1000000000u;
+    for (int k = 8; k >= 0; k--, f /= 10)
+        frac[k] = (char)('0' + f % 10);
+    frac[9] = 0;
+    rm_out_str(o, frac);
     rm_out_str(o, "\n  },\n  \"leaks\": [");
     bool first = true;
     for (size_t i = 0; i < ng; i++) {
@@ -297,6 +307,8 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     struct rm_report_totals t;
     memset(&t, 0, sizeof t);
     int ret = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
 
     /* 1. Snapshot the live blocks, sorted by address. */
     size_t cap = rm_table_count() + 4096;
@@ -420,6 +432,9 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     }
 
     /* 5. Write. */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    t.report_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+                  (uint64_t)t0.tv_nsec;
     rm_out_init(o, req->fd);
     if (req->opts->format == RATMEM_FORMAT_JSON)
         write_json(o, req, &t, sy, g, ng, n - gone);

@@ -376,24 +376,32 @@ bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
     return ovf_lookup(addr, out);
 }
 
-/* Count the records, or copy up to cap of them into out: the leaves in
- * list order, then the overflow store. */
+/* Count the records, or copy up to cap of them into out: the shadow in
+ * address order (directory order), then the overflow store. */
 static size_t walk(struct rm_block *out, size_t cap)
 {
     size_t n = 0;
-    for (struct leaf *lf = atomic_load_explicit(&rm_leaves, memory_order_acquire); lf;
-         lf = lf->next)
-        for (size_t i = 0; i < LEAF_WORDS; i++) {
-            uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
-            if (!(v & W_LIVE))
+    for (size_t a = 0; a < TOP_AREAS; a++) {
+        struct dir *d = atomic_load_explicit(&rm_top[a], memory_order_acquire);
+        if (!d)
+            continue;
+        for (size_t l = 0; l < DIR_LEAVES; l++) {
+            struct leaf *lf = atomic_load_explicit(&d->leaf[l], memory_order_acquire);
+            if (!lf)
                 continue;
-            if (out) {
-                if (n >= cap)
-                    return n;
-                out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
+            for (size_t i = 0; i < LEAF_WORDS; i++) {
+                uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
+                if (!(v & W_LIVE))
+                    continue;
+                if (out) {
+                    if (n >= cap)
+                        return n;
+                    out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
+                }
+                n++;
             }
-            n++;
         }
+    }
     pthread_mutex_lock(&ovf_lock);
     if (ovf_slots)
         for (size_t i = 0; i <= ovf_mask; i++) {
