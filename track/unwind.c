@@ -78,22 +78,42 @@ void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi)
     *hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
 }
 
-#define RM_SHIM_FRAMES 16   /* room for the shim's own frames on top */
+/* The shim's own frames on top of every capture (malloc, the seam, this
+ * file, libunwind's entry): learnt from the captures themselves, so that
+ * unw_backtrace walks only a couple of frames more than are kept.  Starts
+ * generous; raised (never lowered) whenever a capture sees more. */
+#define RM_SHIM_FRAMES_MAX 16
+static _Atomic unsigned rm_shim_frames = RM_SHIM_FRAMES_MAX;
+static _Atomic int rm_shim_frames_learnt;
 
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
 {
-    void *buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES];
+    void *buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
     if (max > RM_STACK_MAX_DEPTH)
         max = RM_STACK_MAX_DEPTH;
-    int n = unw_backtrace(buf, (int)max + RM_SHIM_FRAMES);
+    unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
+    int n = unw_backtrace(buf, (int)(max + extra));
     uintptr_t lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed);
     uintptr_t hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
-    unsigned k = 0;
+    unsigned k = 0, lead = 0;
     for (int i = 0; i < n && k < max; i++) {
         uintptr_t p = (uintptr_t)buf[i];
-        if (p >= lo && p < hi)
+        if (p >= lo && p < hi) {
+            if (!k)
+                lead = (unsigned)i + 1;
             continue;
+        }
         pc[k++] = p;
+    }
+    /* lead = frames up to the last leading shim frame.  Keep two spare. */
+    unsigned want = lead + 2 > RM_SHIM_FRAMES_MAX ? RM_SHIM_FRAMES_MAX : lead + 2;
+    if (lo < hi && n > 0) {
+        if (!atomic_load_explicit(&rm_shim_frames_learnt, memory_order_relaxed)) {
+            atomic_store_explicit(&rm_shim_frames, want, memory_order_relaxed);
+            atomic_store_explicit(&rm_shim_frames_learnt, 1, memory_order_relaxed);
+        } else if (want > extra) {
+            atomic_store_explicit(&rm_shim_frames, want, memory_order_relaxed);
+        }
     }
     return k;
 }
