@@ -22,9 +22,13 @@ make distdir distdir=_build/sanitize >/dev/null
 echo "== core tests under valgrind =="
 make check-valgrind
 
+echo "== make bench smoke (one round, tiny inputs: it runs; times are not judged) =="
+make bench BENCH_ARGS="--rounds 1 --quick" >_build/bench-smoke.log 2>&1 || { cat _build/bench-smoke.log; exit 1; }
+tail -22 _build/bench-smoke.log
+
 echo "== make distcheck =="
 make -j"$jobs" distcheck >_build/distcheck.log 2>&1 || { tail -50 _build/distcheck.log; exit 1; }
 echo "distcheck: ok"
-# One closing line for CI: the automake tests plus the three extra stages.
+# One closing line for CI: the automake tests plus the four extra stages.
 n=$(sed -n 's/^# PASS: *//p' test-suite.log)
-echo "run-all: $((n + 3)) passed, 0 failed"
+echo "run-all: $((n + 4)) passed, 0 failed"
