@@ -40,6 +40,7 @@ static const struct row rows[] = {
     { "exitcode", K_INT, OFF(exitcode), 0, 255, NULL, "0", "exit status when leaks are found (0 = the program's own)" },
     { "suppressions", K_PATH, OFF(suppressions), 0, 0, NULL, "none", "file of leak:PATTERN lines to leave out" },
     { "quota", K_SIZE, OFF(quota), 0, 0, NULL, "0", "bytes in use allowed, heap and mappings (K, M, G suffixes; 0 = no limit)" },
+    { "fast_unwind", K_BOOL, OFF(fast_unwind), 0, 1, NULL, "1", "capture stacks with ratmem's cached unwinder (0 = libunwind for every frame)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -52,6 +53,7 @@ void ratmem_options_defaults(struct ratmem_options *o)
     o->zero = 1;
     o->format = RATMEM_FORMAT_TEXT;
     o->stack_depth = 32;
+    o->fast_unwind = 1;
 }
 
 /* Parse a decimal int in [lo, hi] from s[0..n). */

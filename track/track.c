@@ -12,6 +12,7 @@
 #include "prim.h"
 #include "regions.h"
 #include "report.h"
+#include "fastunwind.h"
 #include "stackdb.h"
 #include "table.h"
 #include "threads.h"
@@ -37,6 +38,7 @@ static const struct ratmem_options *defaults(void)
     rm_defaults.leaks = 1;
     rm_defaults.zero = 1;
     rm_defaults.stack_depth = RM_DEFAULT_DEPTH;
+    rm_defaults.fast_unwind = 1;
     return &rm_defaults;
 }
 
@@ -51,6 +53,7 @@ void ratmem_track_init(const struct ratmem_options *opts)
     if (!opts)
         opts = defaults();
     rm_unwind_init();
+    rm_fastunwind_set_enabled(opts->fast_unwind);
     rm_threads_init();
     atomic_store(&rm_opts, opts);
     atomic_store(&rm_init_state, 2);

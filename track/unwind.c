@@ -5,7 +5,9 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/auxv.h>
+#include "fastunwind.h"
 #include "stackdb.h"
 #include "unwind.h"
 
@@ -88,21 +90,23 @@ static _Atomic int rm_shim_frames_learnt;
 
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
 {
-    void *buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
+    uintptr_t buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
     if (max > RM_STACK_MAX_DEPTH)
         max = RM_STACK_MAX_DEPTH;
     unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
-    int n = unw_backtrace(buf, (int)(max + extra));
+    int n = rm_fastunwind_capture(buf, max + extra);
+    if (n < 0)
+        n = unw_backtrace((void **)buf, (int)(max + extra));
     uintptr_t lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed);
     uintptr_t hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
-    unsigned k = 0, lead = 0;
-    for (int i = 0; i < n && k < max; i++) {
-        uintptr_t p = (uintptr_t)buf[i];
-        if (p >= lo && p < hi) {
-            if (!k)
-                lead = (unsigned)i + 1;
+    /* The shim's own frames lead; any later one is left out too. */
+    unsigned lead = 0, k = 0;
+    while (lead < (unsigned)(n > 0 ? n : 0) && buf[lead] >= lo && buf[lead] < hi)
+        lead++;
+    for (int i = (int)lead; i < n && k < max; i++) {
+        uintptr_t p = buf[i];
+        if (p >= lo && p < hi)
             continue;
-        }
         pc[k++] = p;
     }
     /* lead = frames up to the last leading shim frame.  Keep two spare. */
