@@ -96,10 +96,11 @@ def read_reports(d):
     for f in glob.glob(os.path.join(d, "r.*")):
         try:
             with open(f) as fh:
-                sm = json.load(fh)["summary"]
+                rep = json.load(fh)
+            sm = rep["summary"]
         except (OSError, ValueError, KeyError):
             continue
-        secs += sm.get("report_seconds", 0.0)
+        secs += rep.get("report_seconds", 0.0)
         stacks = max(stacks, sm.get("distinct_stacks", 0))
         peak = max(peak, sm.get("tracker_peak_bytes", 0))
         live = max(live, sm.get("live_blocks", 0))

@@ -204,7 +204,8 @@ static void exe_path(char *buf, size_t cap)
 
 static void write_json(struct rm_out *o, const struct rm_report_req *req,
                        const struct rm_report_totals *t, struct rm_symbolizer *sy,
-                       const struct rm_group *g, size_t ng, size_t live)
+                       const struct rm_group *g, size_t ng, size_t live,
+                       const struct timespec *t0)
 {
     char exe[RATMEM_PATH_MAX];
     exe_path(exe, sizeof exe);
@@ -238,15 +239,6 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
     rm_out_u64(o, rm_mem_bytes());
     rm_out_str(o, ", \"tracker_peak_bytes\": ");
     rm_out_u64(o, rm_mem_peak());
-    rm_out_str(o, ",\n    \"report_seconds\": ");
-    rm_out_u64(o, t->report_ns / 1000000000u);
-    rm_out_str(o, ".");
-    char frac[10];
-    uint64_t f = t->report_ns % 1000000000u;
-    for (int k = 8; k >= 0; k--, f /= 10)
-        frac[k] = (char)('0' + f % 10);
-    frac[9] = 0;
-    rm_out_str(o, frac);
     rm_out_str(o, "\n  },\n  \"leaks\": [");
     bool first = true;
     for (size_t i = 0; i < ng; i++) {
@@ -256,7 +248,22 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
         first = false;
         json_group(o, sy, &g[i]);
     }
-    rm_out_str(o, first ? "]\n}\n" : "\n  ]\n}\n");
+    rm_out_str(o, first ? "]" : "\n  ]");
+    /* Last, so that it covers the symbolization done while writing. */
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t ns = (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+                  (uint64_t)t0->tv_nsec;
+    rm_out_str(o, ",\n  \"report_seconds\": ");
+    rm_out_u64(o, ns / 1000000000u);
+    char frac[11];
+    frac[0] = '.';
+    uint64_t f = ns % 1000000000u;
+    for (int k = 9; k >= 1; k--, f /= 10)
+        frac[k] = (char)('0' + f % 10);
+    frac[10] = 0;
+    rm_out_str(o, frac);
+    rm_out_str(o, "\n}\n");
 }
 
 static void write_text(struct rm_out *o, const struct rm_report_req *req,
@@ -307,7 +314,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     struct rm_report_totals t;
     memset(&t, 0, sizeof t);
     int ret = 0;
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
     /* 1. Snapshot the live blocks, sorted by address. */
@@ -432,12 +439,9 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     }
 
     /* 5. Write. */
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    t.report_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
-                  (uint64_t)t0.tv_nsec;
     rm_out_init(o, req->fd);
     if (req->opts->format == RATMEM_FORMAT_JSON)
-        write_json(o, req, &t, sy, g, ng, n - gone);
+        write_json(o, req, &t, sy, g, ng, n - gone, &t0);
     else
         write_text(o, req, &t, sy, g, ng);
     rm_out_flush(o);

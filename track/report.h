@@ -14,7 +14,6 @@ struct rm_report_totals {
     uint64_t indirect_bytes, indirect_blocks;
     uint64_t reachable_bytes, reachable_blocks;
     uint64_t suppressed_bytes, suppressed_blocks;
-    uint64_t report_ns;               /* snapshot to output, CLOCK_MONOTONIC */
 };
 
 struct rm_report_req {
