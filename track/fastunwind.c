@@ -42,12 +42,13 @@ struct rule {
     uintptr_t pc;          /* 0 = empty */
     int32_t cfa_off;
     int16_t rbp_off;       /* rbp saved at CFA + rbp_off; 0 = unchanged */
-    uint8_t cfa_reg;       /* R_RSP or R_RBP */
-    uint8_t ok;            /* 0: cannot unwind through pc (give up) */
-    uint8_t end;           /* the outermost frame (return address undefined) */
+    uint8_t cfa_reg : 1;   /* R_RSP or R_RBP */
+    uint8_t ok : 1;        /* 0: cannot unwind through pc (give up) */
+    uint8_t end : 1;       /* the outermost frame (return address undefined) */
 };
+_Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 
-#define RULES 4096          /* per thread, direct-mapped */
+#define RULES 8192          /* per thread, direct-mapped, 16 bytes each */
 #define FRAMES_MAX (RM_FAST_MAX + 8)
 
 struct tcache {
