@@ -5,8 +5,14 @@ Configurations alternate within each round (the order rotates), several
 rounds, and the table shows medians as ratios to bare: wall time and peak
 RSS.  The machines are noisy: compare ratios from one run, not times.
 
+It also prints the tracker's own numbers: from the leaks=1 runs' JSON
+reports, the exit-time report's share of the run and the distinct stacks;
+from bench/trackbench, the ns per tracked malloc+free pair (stack 1 and 32
+frames deep) and the bookkeeping bytes per live block.
+
 usage: run.py --builddir DIR [--rounds N] [--quick] [--only NAME,...]
 """
+import json
 import argparse
 import glob
 import os
@@ -15,6 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+
+# Debian's own interpreter when present (not a version manager's shim script).
+PYTHON3 = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 
 
 def lsan_path():
@@ -72,11 +82,30 @@ def workloads(builddir, tmp, quick):
     return [
         ("mallocbench-1t", [mb, "1", ops], {}),
         ("mallocbench-2t", [mb, "2", str(int(ops) // 2)], {}),
-        ("python3", ["python3", os.path.join(tmp, "py.py")], {"PYTHONMALLOC": "malloc"}),
+        ("python3", [PYTHON3, os.path.join(tmp, "py.py")], {"PYTHONMALLOC": "malloc"}),
         ("sort", ["sort", os.path.join(tmp, "sort.txt"), "-o", os.path.join(tmp, "sorted.txt")], {"LC_ALL": "C"}),
         ("gcc -O2 -c", ["gcc", "-O2", "-c", os.path.join(tmp, "gen.c"), "-o", os.path.join(tmp, "gen.o")], {}),
         ("perl", ["perl", os.path.join(tmp, "pl.pl")], {}),
     ]
+
+
+def read_reports(d):
+    """Sum report_seconds, and take the largest distinct_stacks and
+    tracker_peak_bytes, over the JSON reports in d (one per process)."""
+    secs, stacks, peak, live = 0.0, 0, 0, 0
+    for f in glob.glob(os.path.join(d, "r.*")):
+        try:
+            with open(f) as fh:
+                rep = json.load(fh)
+            sm = rep["summary"]
+        except (OSError, ValueError, KeyError):
+            continue
+        secs += rep.get("report_seconds", 0.0)
+        stacks = max(stacks, sm.get("distinct_stacks", 0))
+        peak = max(peak, sm.get("tracker_peak_bytes", 0))
+        live = max(live, sm.get("live_blocks", 0))
+        os.unlink(f)
+    return secs, stacks, peak, live
 
 
 def run_once(cmd, env):
@@ -106,7 +135,9 @@ def main():
     base_env.pop("RATMEM_OPTIONS", None)
     configs = [("bare", {})]
     configs.append(("leaks=0", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=0"}))
-    configs.append(("leaks=1", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=1:report=/dev/null"}))
+    repdir = tempfile.mkdtemp(prefix="ratmem-bench-reports.")
+    configs.append(("leaks=1", {"LD_PRELOAD": shim,
+                                "RATMEM_OPTIONS": f"leaks=1:format=json:report={repdir}/r.%p"}))
     if lsan:
         configs.append(("lsan", {"LD_PRELOAD": lsan, "LSAN_OPTIONS": "exitcode=0:log_path=/dev/null"}))
     else:
@@ -119,6 +150,8 @@ def main():
             keep = set(args.only.split(","))
             wls = [w for w in wls if w[0] in keep]
         results = {}
+        failed = {}
+        tracker = {}
         for name, cmd, extra in wls:
             for r in range(args.rounds):
                 order = configs[r % len(configs):] + configs[:r % len(configs)]
@@ -127,7 +160,11 @@ def main():
                     wall, rss, rc = run_once(cmd, env)
                     if rc != 0:
                         print(f"bench: {name} under {cname} exited {rc}", file=sys.stderr)
+                        failed[(name, cname)] = rc
                     results.setdefault((name, cname), []).append((wall, rss))
+                    if cname == "leaks=1":
+                        secs, stacks, peak, live = read_reports(repdir)
+                        tracker.setdefault(name, []).append((secs / wall, stacks, peak, live))
         names = [c[0] for c in configs if c[0] != "bare"]
         print(f"ratmem benchmark: medians of {args.rounds} round(s), configurations alternating; ratios to bare")
         hdr = f"{'workload':<16}{'bare s':>9}" + "".join(f"{n + ' t':>11}" for n in names) \
@@ -140,12 +177,79 @@ def main():
             row = f"{name:<16}{bw:>9.3f}"
             for n in names:
                 w = statistics.median(x for x, _ in results[(name, n)])
-                row += f"{w / bw:>11.2f}"
+                row += f"{w / bw:>11.2f}" if (name, n) not in failed else f"{'fail':>11}"
             for n in names:
                 r = statistics.median(x for _, x in results[(name, n)])
-                row += f"{r / br:>12.2f}"
+                row += f"{r / br:>12.2f}" if (name, n) not in failed else f"{'fail':>12}"
             print(row)
-    return 0
+        if failed:
+            print("fail = exited non-zero or crashed in at least one round (see the bench: lines)")
+        print()
+        print("leaks=1 tracker, per workload (medians): exit-time report as % of the run,")
+        print("distinct stacks, tracker peak memory, live blocks at exit (largest process)")
+        print(f"{'workload':<16}{'report %':>10}{'stacks':>10}{'peak MiB':>10}{'live':>10}")
+        for name, _, _ in wls:
+            rows = tracker.get(name, [])
+            if not rows:
+                continue
+            print(f"{name:<16}{100 * statistics.median(x[0] for x in rows):>10.2f}"
+                  f"{statistics.median(x[1] for x in rows):>10.0f}"
+                  f"{statistics.median(x[2] for x in rows) / 2**20:>10.1f}"
+                  f"{statistics.median(x[3] for x in rows):>10.0f}")
+        micro(builddir, shim, base_env, args, repdir)
+    os.rmdir(repdir)
+    # The shim must never change a program's outcome: fail when a shim run
+    # failed where the bare run did not (LSan's failures are its own).
+    ours = [k for k in failed if k[1] in ("leaks=0", "leaks=1") and (k[0], "bare") not in failed]
+    for name, cname in ours:
+        print(f"bench: FAIL: {name} failed under {cname} but not bare", file=sys.stderr)
+    return 1 if ours else 0
+
+
+def micro(builddir, shim, base_env, args, repdir):
+    """The tracker's own costs from bench/trackbench, alternating configs."""
+    tb = os.path.join(builddir, "bench", "trackbench")
+    if not os.path.exists(tb):
+        print("bench: bench/trackbench not built: tracker numbers skipped")
+        return
+    n = "200000" if args.quick else "2000000"
+    cfgs = [("bare", {}),
+            ("leaks=0", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=0"}),
+            ("leaks=1 depth 1", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=1:stack_depth=1:report=/dev/null"}),
+            ("leaks=1 depth 32", {"LD_PRELOAD": shim, "RATMEM_OPTIONS": "leaks=1:stack_depth=32:report=/dev/null"})]
+    ns = {}
+    for r in range(args.rounds):
+        order = cfgs[r % len(cfgs):] + cfgs[:r % len(cfgs)]
+        for cname, cenv in order:
+            out = subprocess.run([tb, "pairs", "40", n], env=dict(base_env, **cenv),
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+            for line in out.splitlines():
+                if line.startswith("ns_per_pair "):
+                    ns.setdefault(cname, []).append(float(line.split()[1]))
+    print()
+    print("tracker microbenchmark (bench/trackbench, malloc(64)+free 40 frames below main, medians):")
+    med = {k: statistics.median(v) for k, v in ns.items()}
+    for cname, _ in cfgs:
+        if cname in med:
+            extra = f"  (+{med[cname] - med['bare']:.1f} ns over bare)" if cname != "bare" and "bare" in med else ""
+            print(f"  {cname:<18}{med[cname]:>8.1f} ns per pair{extra}")
+    if "leaks=1 depth 1" in med and "leaks=1 depth 32" in med:
+        print(f"  stack capture, 31 more frames: {med['leaks=1 depth 32'] - med['leaks=1 depth 1']:.1f} ns per allocation")
+    hold = "100000" if args.quick else "1000000"
+    env = dict(base_env, LD_PRELOAD=shim, RATMEM_OPTIONS=f"leaks=1:format=json:report={repdir}/r.%p")
+    subprocess.run([tb, "hold", hold], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sm = None
+    for f in glob.glob(os.path.join(repdir, "r.*")):
+        with open(f) as fh:
+            try:
+                sm = json.load(fh)["summary"]
+            except ValueError:
+                pass
+        os.unlink(f)
+    if sm and sm.get("live_blocks"):
+        print(f"  bookkeeping: {sm['tracker_bytes'] / sm['live_blocks']:.1f} bytes per live block "
+              f"({sm['live_blocks']} live 32-byte blocks, {sm['distinct_stacks']} distinct stacks, "
+              f"tracker {sm['tracker_bytes'] / 2**20:.1f} MiB)")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ static const struct row rows[] = {
     { "quota", K_SIZE, OFF(quota), 0, 0, NULL, "0", "bytes in use allowed, heap and mappings (K, M, G suffixes; 0 = no limit)" },
     { "dump_signal", K_SIGNAL, OFF(dump_signal), 0, 0, NULL, "none", "signal on which a heap dump of every live block is written" },
     { "dump", K_PATH, OFF(dump), 0, 0, NULL, "report path + .dump.%n", "where heap dumps go (%p = pid, %n = dump number)" },
+    { "fast_unwind", K_BOOL, OFF(fast_unwind), 0, 1, NULL, "1", "capture stacks with ratmem's cached unwinder (0 = libunwind for every frame)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])
@@ -53,6 +54,7 @@ static const struct ratmem_options defaults = {
     .zero = 1,
     .format = RATMEM_FORMAT_TEXT,
     .stack_depth = 32,
+    .fast_unwind = 1,
 };
 
 void ratmem_options_defaults(struct ratmem_options *o)

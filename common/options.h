@@ -23,6 +23,7 @@ struct ratmem_options {
     int exitcode;                      /* 0..255, 0 = leave the program's own */
     char suppressions[RATMEM_PATH_MAX];/* "" = none */
     int help;                          /* 0/1: print the keys at start-up */
+    int fast_unwind;                   /* 0/1: own unwinder with caches (else libunwind) */
     size_t quota;                      /* bytes in use allowed; 0 = no limit */
     int dump_signal;                   /* signal that writes a heap dump; 0 = none */
     char dump[RATMEM_PATH_MAX];        /* heap dump path template; "" = from report */

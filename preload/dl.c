@@ -26,5 +26,7 @@ SHIM_EXPORT int dlclose(void *handle)
         __atomic_store_n(&real_dlclose, fn, __ATOMIC_RELAXED);
     }
     SHIM_TRACK(ratmem_track_dlclose(handle));
-    return fn(handle);
+    int r = fn(handle);
+    ratmem_track_modules_changed();   /* unwind rules of unmapped code go */
+    return r;
 }

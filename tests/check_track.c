@@ -33,6 +33,10 @@
 #include "threads.h"
 #include "track.h"
 #include "unwind.h"
+#include "fastunwind.h"
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <signal.h>
 
 /* ---------------------------------------------------------------- table */
 
@@ -1104,6 +1108,118 @@ START_TEST(test_fork_gate)
 }
 END_TEST
 
+/* ---- the fast unwinder against libunwind ---- */
+
+struct pair_cap {
+    uintptr_t fast[RM_FAST_MAX];
+    void *ref[RM_FAST_MAX];
+    int nfast, nref;
+};
+
+static __attribute__((noinline)) void capture_both(struct pair_cap *c)
+{
+    c->nfast = rm_fastunwind_capture(c->fast, 200);
+    c->nref = unw_backtrace(c->ref, 200);
+    __asm__ volatile("" ::: "memory");   /* not a tail call */
+}
+
+/* The fast frames from the caller of capture_both on equal libunwind's. */
+static void check_same(const struct pair_cap *c)
+{
+    ck_assert_int_gt(c->nfast, 2);
+    int j = 0;
+    while (j < c->nref && (uintptr_t)c->ref[j] != c->fast[1])
+        j++;
+    ck_assert_msg(j < c->nref, "libunwind never shows the caller's frame %#lx",
+                  (unsigned long)c->fast[1]);
+    ck_assert_int_eq(c->nfast - 1, c->nref - j);
+    for (int i = 1; i < c->nfast; i++)
+        ck_assert_msg(c->fast[i] == (uintptr_t)c->ref[j + i - 1], "frame %d: %#lx vs %#lx", i,
+                      (unsigned long)c->fast[i], (unsigned long)c->ref[j + i - 1]);
+}
+
+static volatile int fu_sink;
+
+static __attribute__((noinline)) void fu_leaf_a(struct pair_cap *c)
+{
+    capture_both(c);
+    fu_sink++;
+}
+
+static __attribute__((noinline)) void fu_leaf_b(struct pair_cap *c, int x)
+{
+    char pad[x & 64 ? 200 : 40];
+    memset(pad, x, sizeof pad);
+    fu_sink += pad[3];
+    capture_both(c);
+    fu_sink++;
+}
+
+static __attribute__((noinline)) void fu_rec(int d, int which, struct pair_cap *c)
+{
+    if (d <= 0) {
+        if (which)
+            fu_leaf_b(c, d + which);
+        else
+            fu_leaf_a(c);
+    } else {
+        fu_rec(d - 1, which, c);
+    }
+    fu_sink++;
+}
+
+static void fu_round(void)
+{
+    struct pair_cap *c = rm_mem_map_scratch(sizeof *c);
+    ck_assert_ptr_nonnull(c);
+    static const int depths[] = { 3, 30, 3, 12, 60, 12, 59, 1, 100, 100 };
+    for (unsigned r = 0; r < 3; r++)
+        for (unsigned i = 0; i < sizeof depths / sizeof depths[0]; i++) {
+            fu_rec(depths[i], (int)(i & 1) * (1 + (int)r * 64), c);
+            check_same(c);
+        }
+    rm_mem_unmap_scratch(c, sizeof *c);
+}
+
+static void *fu_thread(void *arg)
+{
+    (void)arg;
+    rm_threads_ensure();
+    fu_round();
+    return NULL;
+}
+
+static struct pair_cap *fu_sig_cap;
+
+static void fu_handler(int sig)
+{
+    (void)sig;
+    fu_sig_cap->nfast = rm_fastunwind_capture(fu_sig_cap->fast, 200);
+}
+
+START_TEST(test_fast_unwind_matches_libunwind)
+{
+    rm_threads_ensure();
+    rm_fastunwind_set_enabled(true);
+    fu_round();
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, fu_thread, NULL), 0);
+    pthread_join(t, NULL);
+    /* Through a signal frame: the fast capture declines (libunwind then). */
+    fu_sig_cap = rm_mem_map_scratch(sizeof *fu_sig_cap);
+    signal(SIGUSR1, fu_handler);
+    raise(SIGUSR1);
+    signal(SIGUSR1, SIG_DFL);
+    ck_assert_int_eq(fu_sig_cap->nfast, -1);
+    rm_mem_unmap_scratch(fu_sig_cap, sizeof *fu_sig_cap);
+    /* Switched off: always declines. */
+    rm_fastunwind_set_enabled(false);
+    uintptr_t pc[8];
+    ck_assert_int_eq(rm_fastunwind_capture(pc, 8), -1);
+    rm_fastunwind_set_enabled(true);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
     Suite *s = suite_create("track");
@@ -1113,8 +1229,10 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_table_threads);
     suite_add_tcase(s, tc);
     tc = tcase_create("stacks");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_stack_dedup);
     tcase_add_test(tc, test_stack_many);
+    tcase_add_test(tc, test_fast_unwind_matches_libunwind);
     suite_add_tcase(s, tc);
     tc = tcase_create("scan");
     tcase_set_timeout(tc, 60);

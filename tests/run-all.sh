@@ -26,9 +26,13 @@ make check-valgrind
 echo "== libFuzzer targets, 10 s each =="
 make fuzz FUZZ_SECONDS=10
 
+echo "== make bench smoke (one round, tiny inputs: it runs; times are not judged) =="
+make bench BENCH_ARGS="--rounds 1 --quick" >_build/bench-smoke.log 2>&1 || { cat _build/bench-smoke.log; exit 1; }
+tail -22 _build/bench-smoke.log
+
 echo "== make distcheck =="
 make -j"$jobs" distcheck >_build/distcheck.log 2>&1 || { tail -50 _build/distcheck.log; exit 1; }
 echo "distcheck: ok"
-# One closing line for CI: the automake tests plus the four extra stages.
+# One closing line for CI: the automake tests plus the five extra stages.
 n=$(sed -n 's/^# PASS: *//p' test-suite.log)
-echo "run-all: $((n + 4)) passed, 0 failed"
+echo "run-all: $((n + 5)) passed, 0 failed"

@@ -9,7 +9,8 @@
 #ifndef RATMEM_TRACK_GATE_H
 #define RATMEM_TRACK_GATE_H
 
-/* Around every stack capture.  The fast path is one store with a full
+/* Around every libunwind capture (the fast unwinder takes no lock and
+ * needs no gate).  The fast path is one store with a full
  * fence and one load on the thread's own flag (no shared counter). */
 void rm_gate_enter(void);
 void rm_gate_leave(void);

@@ -290,7 +290,8 @@ static void text_quota(struct rm_out *o, const struct rm_report_req *req)
 
 static void write_json(struct rm_out *o, const struct rm_report_req *req,
                        const struct rm_report_totals *t, struct rm_symbolizer *sy,
-                       const struct rm_group *g, size_t ng, size_t live)
+                       const struct rm_group *g, size_t ng, size_t live,
+                       const struct timespec *t0)
 {
     json_head(o, "leaks");
     rm_out_str(o, "\n    \"direct_bytes\": ");
@@ -320,7 +321,22 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
         first = false;
         json_group(o, sy, &g[i]);
     }
-    rm_out_str(o, first ? "]\n}\n" : "\n  ]\n}\n");
+    rm_out_str(o, first ? "]" : "\n  ]");
+    /* Last, so that it covers the symbolization done while writing. */
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint64_t ns = (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+                  (uint64_t)t0->tv_nsec;
+    rm_out_str(o, ",\n  \"report_seconds\": ");
+    rm_out_u64(o, ns / 1000000000u);
+    char frac[11];
+    frac[0] = '.';
+    uint64_t f = ns % 1000000000u;
+    for (int k = 9; k >= 1; k--, f /= 10)
+        frac[k] = (char)('0' + f % 10);
+    frac[10] = 0;
+    rm_out_str(o, frac);
+    rm_out_str(o, "\n}\n");
 }
 
 static void write_text(struct rm_out *o, const struct rm_report_req *req,
@@ -522,6 +538,8 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     struct rm_report_totals t;
     memset(&t, 0, sizeof t);
     int ret = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     if (req->dump) {
         ret = dump_write(req, &t);
         if (tot)
@@ -637,7 +655,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     /* 5. Write. */
     rm_out_init(o, req->fd);
     if (req->opts->format == RATMEM_FORMAT_JSON)
-        write_json(o, req, &t, sy, g, ng, n - gone);
+        write_json(o, req, &t, sy, g, ng, n - gone, &t0);
     else
         write_text(o, req, &t, sy, g, ng);
     rm_out_flush(o);

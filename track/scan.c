@@ -30,6 +30,20 @@ struct rm_scan {
     uint32_t *work;
     size_t nwork;
     bool safe;
+    /* The region index (NULL: plain binary search): for each 64 KiB region
+     * holding the start of a block, the first such block and how many;
+     * and the blocks larger than a region, in address order. */
+    struct rm_region *rtab;
+    size_t rmask;
+    uint32_t *bigs;
+    size_t nbigs;
+};
+
+#define RM_REGION_SHIFT 16
+
+struct rm_region {
+    uint64_t key;       /* region number + 1; 0 = empty slot */
+    uint32_t first, count;
 };
 
 /* ---- sorting (heapsort: no recursion, no allocation) ---- */
@@ -54,6 +68,13 @@ static void sift(struct rm_block *b, size_t start, size_t end)
 
 void rm_blocks_sort(struct rm_block *b, size_t n)
 {
+    /* The table's snapshot comes in address order but for a few overflow
+     * records: check before sorting. */
+    size_t k = 1;
+    while (k < n && b[k - 1].addr < b[k].addr)
+        k++;
+    if (k >= n)
+        return;
     if (n < 2)
         return;
     for (size_t i = n / 2; i-- > 0;)
@@ -73,20 +94,126 @@ static inline size_t bsize(const struct rm_block *b)
     return b->size ? (size_t)b->size : 1;
 }
 
-static inline long find_block(const struct rm_scan *s, uintptr_t v)
+/* The last block in [lo, hi) whose address is <= v, or -1. */
+static inline long pred_in(const struct rm_block *b, size_t lo, size_t hi, uintptr_t v)
 {
-    if (v < s->min || v >= s->max)
+    if (lo >= hi || b[lo].addr > v)
         return -1;
-    size_t lo = 0, hi = s->n;
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->b[mid].addr <= v)
+        if (b[mid].addr <= v)
             lo = mid;
         else
             hi = mid;
     }
-    const struct rm_block *b = &s->b[lo];
-    return (v >= b->addr && v - b->addr < bsize(b)) ? (long)lo : -1;
+    return (long)lo;
+}
+
+static inline uint64_t rmix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= UINT64_C(0x9e3779b97f4a7c15);
+    x ^= x >> 29;
+    return x;
+}
+
+static inline const struct rm_region *region_of(const struct rm_scan *s, uint64_t r)
+{
+    for (size_t i = rmix(r) & s->rmask;; i = (i + 1) & s->rmask) {
+        if (s->rtab[i].key == r + 1)
+            return &s->rtab[i];
+        if (!s->rtab[i].key)
+            return NULL;
+    }
+}
+
+static inline bool holds(const struct rm_block *b, uintptr_t v)
+{
+    return v >= b->addr && v - b->addr < bsize(b);
+}
+
+/* The block holding v, or -1.  Blocks never overlap, so the holder is the
+ * last block starting at or before v. */
+static inline long find_block(const struct rm_scan *s, uintptr_t v)
+{
+    if (v < s->min || v >= s->max)
+        return -1;
+    if (!s->rtab) {
+        long j = pred_in(s->b, 0, s->n, v);
+        return j >= 0 && holds(&s->b[j], v) ? j : -1;
+    }
+    uint64_t r = v >> RM_REGION_SHIFT;
+    const struct rm_region *e = region_of(s, r);
+    if (e) {
+        long j = pred_in(s->b, e->first, e->first + e->count, v);
+        if (j < 0)
+            j = (long)e->first - 1;   /* the block before the region's first */
+        return j >= 0 && holds(&s->b[j], v) ? j : -1;
+    }
+    /* No block starts in v's region: the holder starts in the region before
+     * (a block smaller than a region), or is a large block. */
+    e = r ? region_of(s, r - 1) : NULL;
+    if (e) {
+        long j = (long)(e->first + e->count - 1);
+        return holds(&s->b[j], v) ? j : -1;
+    }
+    size_t lo = 0, hi = s->nbigs;
+    if (!hi || s->b[s->bigs[0]].addr > v)
+        return -1;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->b[s->bigs[mid]].addr <= v)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    long j = s->bigs[lo];
+    return holds(&s->b[j], v) ? j : -1;
+}
+
+/* Build the region index; on failure the scan does without.  Returns the
+ * bytes mapped for it (to unmap). */
+static void index_build(struct rm_scan *s, size_t *rbytes, size_t *bbytes)
+{
+    *rbytes = *bbytes = 0;
+    size_t nreg = 0, nbig = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!i || (s->b[i].addr >> RM_REGION_SHIFT) != (s->b[i - 1].addr >> RM_REGION_SHIFT))
+            nreg++;
+        if (bsize(&s->b[i]) > ((size_t)1 << RM_REGION_SHIFT))
+            nbig++;
+    }
+    size_t cap = 16;
+    while (cap < 2 * nreg)
+        cap *= 2;
+    struct rm_region *t = rm_mem_map_scratch(cap * sizeof *t);
+    uint32_t *bg = nbig ? rm_mem_map_scratch(nbig * sizeof *bg) : NULL;
+    if (!t || (nbig && !bg) || s->n > UINT32_MAX) {
+        rm_mem_unmap_scratch(t, cap * sizeof *t);
+        rm_mem_unmap_scratch(bg, nbig * sizeof *bg);
+        return;
+    }
+    s->rtab = t;
+    s->rmask = cap - 1;
+    s->bigs = bg;
+    for (size_t i = 0; i < s->n; i++) {
+        uint64_t r = s->b[i].addr >> RM_REGION_SHIFT;
+        if (!i || r != (s->b[i - 1].addr >> RM_REGION_SHIFT)) {
+            size_t k = rmix(r) & s->rmask;
+            while (t[k].key)
+                k = (k + 1) & s->rmask;
+            t[k].key = r + 1;
+            t[k].first = (uint32_t)i;
+            t[k].count = 0;
+            /* the slot is found again by region_of for the next blocks */
+        }
+        struct rm_region *e = (struct rm_region *)region_of(s, r);
+        e->count++;
+        if (bsize(&s->b[i]) > ((size_t)1 << RM_REGION_SHIFT))
+            bg[s->nbigs++] = (uint32_t)i;
+    }
+    *rbytes = cap * sizeof *t;
+    *bbytes = nbig * sizeof *bg;
 }
 
 /* ---- reading memory ---- */
@@ -239,6 +366,8 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     for (size_t i = 0; i < n; i++)
         if (blocks[i].addr + bsize(&blocks[i]) > s.max)
             s.max = blocks[i].addr + bsize(&blocks[i]);
+    size_t ixr, ixb;
+    index_build(&s, &ixr, &ixb);
 
     /* 1. Reachable from the roots. */
     struct visit vs = { .mode = M_REACH, .self = -1 };
@@ -312,5 +441,7 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     }
     rm_mem_unmap_scratch(work, wbytes);
     rm_mem_unmap_scratch(mark, wbytes);
+    rm_mem_unmap_scratch(s.rtab, ixr);
+    rm_mem_unmap_scratch(s.bigs, ixb);
     return 0;
 }

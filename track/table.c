@@ -1,9 +1,23 @@
-/* table.c - the sharded live-block table (see table.h).
+/* table.c - the live-block table (see table.h).
  *
- * Each shard is an open-addressing hash table with linear probing and
- * backward-shift deletion (no tombstones), mapped with rm_mem_map and
- * doubled at 1/2 load (short probe runs for the misses that inserts are).  The shard is chosen from the high bits of a mixed
- * address hash, the slot from the low bits. */
+ * The main store is a shadow map of the address space: one 64-bit word per
+ * 32-byte granule of memory, found through a two-level directory (4 GiB
+ * areas, then 64 KiB leaves).  glibc's chunks are at least 32 bytes and its
+ * pointers 16-byte aligned, so at most one live block starts in a granule;
+ * the word holds that block's size, stack id and whether it starts at
+ * offset 0 or 16.  A block's word lies next to its neighbours' words, so
+ * consecutive allocations touch the same cache lines (a hashed table
+ * missed the cache on nearly every insert and remove), and the words are
+ * updated with one compare-and-swap: no lock on the hot path.
+ *
+ * Keys the shadow cannot hold go to the overflow store, an open-addressing
+ * hash table under one mutex: unaligned or very high addresses, and a
+ * second live key in a granule (not glibc's pointers; the unit tests make
+ * them).  A granule whose key was ever moved there carries the OVF bit, so
+ * its lookups also ask the overflow store.
+ *
+ * Memory: a leaf (16 KiB) covers 64 KiB, so the shadow costs at most a
+ * quarter of the heap span it covers, touched pages only. */
 #include "config.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,23 +25,17 @@
 #include "mem.h"
 #include "table.h"
 
-#define RM_SHARD_INIT 256   /* slots in a fresh shard (4 KiB) */
+/* ---- the overflow store: open addressing, linear probing, backward-shift
+ * deletion, doubled at 1/2 load; guarded by ovf_lock. */
 
-struct rm_shard {
-    pthread_mutex_t lock;     /* guards every field below */
-    struct rm_block *slots;   /* NULL until the first insert */
-    size_t mask;              /* capacity - 1 */
-    size_t count;
-} __attribute__((aligned(64)));
+#define OVF_INIT 256
 
-/* The shards: each is owned by its own mutex (static initialisers, so no
- * init-order issue).  Shard memory comes from rm_mem_map. */
-static struct rm_shard rm_shards[RM_TABLE_SHARDS] = {
-    [0 ... RM_TABLE_SHARDS - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER }
-};
-/* Blocks that could not be tracked: an atomic, bumped only on failure (the
- * live count is the sum of the shards' counts: no shared counter on the
- * hot path). */
+static pthread_mutex_t ovf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_block *ovf_slots;   /* NULL until the first insert */
+static size_t ovf_mask;
+static _Atomic size_t ovf_count;     /* read without the lock as a hint */
+
+/* Blocks that could not be tracked: bumped only on failure. */
 static _Atomic size_t rm_untracked_count;
 
 static inline uint64_t mix(uintptr_t a)
@@ -41,13 +49,8 @@ static inline uint64_t mix(uintptr_t a)
     return x;
 }
 
-static inline struct rm_shard *shard_of(uint64_t h)
-{
-    return &rm_shards[h >> 56];
-}
-
-/* Place b into slots (no resize, no duplicate check). Caller holds lock. */
-static void place(struct rm_block *slots, size_t mask, const struct rm_block *b)
+/* Place b into slots (no resize, no duplicate check). */
+static void ovf_place(struct rm_block *slots, size_t mask, const struct rm_block *b)
 {
     size_t i = mix(b->addr) & mask;
     while (slots[i].addr)
@@ -55,118 +58,369 @@ static void place(struct rm_block *slots, size_t mask, const struct rm_block *b)
     slots[i] = *b;
 }
 
-/* Make room for one more record.  Caller holds the shard lock. */
-static bool grow(struct rm_shard *s)
+/* Make room for one more record.  Caller holds ovf_lock. */
+static bool ovf_grow(void)
 {
-    if (s->slots && (s->count + 1) * 2 <= s->mask + 1)
+    size_t n = atomic_load_explicit(&ovf_count, memory_order_relaxed);
+    if (ovf_slots && (n + 1) * 2 <= ovf_mask + 1)
         return true;
-    size_t ncap = s->slots ? (s->mask + 1) * 2 : RM_SHARD_INIT;
-    struct rm_block *n = rm_mem_map(ncap * sizeof *n);
-    if (!n)
+    size_t ncap = ovf_slots ? (ovf_mask + 1) * 2 : OVF_INIT;
+    struct rm_block *s = rm_mem_map(ncap * sizeof *s);
+    if (!s)
         return false;
-    if (s->slots) {
-        for (size_t i = 0; i <= s->mask; i++)
-            if (s->slots[i].addr)
-                place(n, ncap - 1, &s->slots[i]);
-        rm_mem_unmap(s->slots, (s->mask + 1) * sizeof *s->slots);
+    if (ovf_slots) {
+        for (size_t i = 0; i <= ovf_mask; i++)
+            if (ovf_slots[i].addr)
+                ovf_place(s, ncap - 1, &ovf_slots[i]);
+        rm_mem_unmap(ovf_slots, (ovf_mask + 1) * sizeof *ovf_slots);
     }
-    s->slots = n;
-    s->mask = ncap - 1;
+    ovf_slots = s;
+    ovf_mask = ncap - 1;
     return true;
 }
 
-static long find(const struct rm_shard *s, uintptr_t addr)
+/* Slot of addr or -1.  Caller holds ovf_lock. */
+static long ovf_find(uintptr_t addr)
 {
-    if (!s->slots)
+    if (!ovf_slots)
         return -1;
-    size_t i = mix(addr) & s->mask;
-    while (s->slots[i].addr) {
-        if (s->slots[i].addr == addr)
+    size_t i = mix(addr) & ovf_mask;
+    while (ovf_slots[i].addr) {
+        if (ovf_slots[i].addr == addr)
             return (long)i;
-        i = (i + 1) & s->mask;
+        i = (i + 1) & ovf_mask;
     }
     return -1;
+}
+
+/* Insert or replace.  Caller holds ovf_lock. */
+static bool ovf_insert(const struct rm_block *b)
+{
+    long i = ovf_find(b->addr);
+    if (i >= 0) {
+        ovf_slots[i] = *b;
+        return true;
+    }
+    if (!ovf_grow())
+        return false;
+    ovf_place(ovf_slots, ovf_mask, b);
+    atomic_fetch_add_explicit(&ovf_count, 1, memory_order_relaxed);
+    return true;
+}
+
+/* Remove addr; false when absent.  Caller holds ovf_lock. */
+static bool ovf_remove(uintptr_t addr)
+{
+    long f = ovf_find(addr);
+    if (f < 0)
+        return false;
+    /* Backward-shift deletion: pull later members of the probe run into
+     * the hole when their home slot allows it. */
+    size_t mask = ovf_mask, i = (size_t)f, j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!ovf_slots[j].addr)
+            break;
+        size_t home = mix(ovf_slots[j].addr) & mask;
+        /* Move j into i when home is not cyclically in (i, j]. */
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+            ovf_slots[i] = ovf_slots[j];
+            i = j;
+        }
+    }
+    memset(&ovf_slots[i], 0, sizeof ovf_slots[i]);
+    atomic_fetch_sub_explicit(&ovf_count, 1, memory_order_relaxed);
+    return true;
+}
+
+static bool ovf_lookup(uintptr_t addr, struct rm_block *out)
+{
+    if (!atomic_load_explicit(&ovf_count, memory_order_relaxed))
+        return false;
+    pthread_mutex_lock(&ovf_lock);
+    long i = ovf_find(addr);
+    if (i >= 0 && out)
+        *out = ovf_slots[i];
+    pthread_mutex_unlock(&ovf_lock);
+    return i >= 0;
+}
+
+/* ---- the shadow map */
+
+#define GRAN_SHIFT 5                                   /* 32-byte granules */
+#define LEAF_SHIFT 16                                  /* a leaf covers 64 KiB */
+#define LEAF_WORDS (1u << (LEAF_SHIFT - GRAN_SHIFT))   /* 2048 */
+#define AREA_SHIFT 32                                  /* a directory covers 4 GiB */
+#define DIR_LEAVES (1u << (AREA_SHIFT - LEAF_SHIFT))   /* 65536 */
+#define TOP_AREAS (1u << (47 - AREA_SHIFT))            /* the 47-bit user space */
+#define ADDR_LIMIT (UINT64_C(1) << 47)
+
+/* A granule's word: LIVE, OFF16 (the key is granule base + 16), OVF (the
+ * overflow store may hold keys of this granule), stack id, size. */
+#define W_LIVE (UINT64_C(1) << 63)
+#define W_OFF16 (UINT64_C(1) << 62)
+#define W_OVF (UINT64_C(1) << 61)
+#define W_STACK_SHIFT 37
+#define W_STACK_MASK ((UINT64_C(1) << 24) - 1)
+#define W_SIZE_MAX ((UINT64_C(1) << W_STACK_SHIFT) - 1)  /* 128 GiB - 1 */
+
+struct leaf {
+    struct leaf *next;        /* every leaf, for snapshots */
+    uintptr_t base;           /* address of word 0's granule */
+    _Atomic uint64_t w[LEAF_WORDS];
+};
+
+struct dir {
+    struct leaf *_Atomic leaf[DIR_LEAVES];
+};
+
+/* Directories by 4 GiB area (only touched entries cost memory). */
+static struct dir *_Atomic rm_top[TOP_AREAS];
+/* All leaves, newest first; published with release order. */
+static struct leaf *_Atomic rm_leaves;
+/* Guards creating directories and leaves (rare: once per 64 KiB). */
+static pthread_mutex_t leaf_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Leaves are cut from 2 MiB chunks (few mappings, untouched pages free). */
+#define LEAF_CHUNK ((size_t)2 << 20)
+static char *leaf_cur, *leaf_end;
+
+static struct leaf *leaf_alloc(void)
+{
+    size_t len = (sizeof(struct leaf) + 63) & ~(size_t)63;
+    if (!leaf_cur || (size_t)(leaf_end - leaf_cur) < len) {
+        char *c = rm_mem_map(LEAF_CHUNK);
+        if (!c)
+            return NULL;
+        leaf_cur = c;
+        leaf_end = c + LEAF_CHUNK;
+    }
+    struct leaf *lf = (struct leaf *)leaf_cur;
+    leaf_cur += len;
+    return lf;
+}
+
+static inline bool shadowable(uintptr_t addr)
+{
+    return !(addr & 15) && addr && addr < ADDR_LIMIT;
+}
+
+static struct leaf *leaf_create(uintptr_t addr)
+{
+    size_t a = addr >> AREA_SHIFT, l = (addr >> LEAF_SHIFT) & (DIR_LEAVES - 1);
+    struct leaf *lf = NULL;
+    pthread_mutex_lock(&leaf_lock);
+    struct dir *d = atomic_load_explicit(&rm_top[a], memory_order_acquire);
+    if (!d) {
+        d = rm_mem_map(sizeof *d);
+        if (!d)
+            goto out;
+        atomic_store_explicit(&rm_top[a], d, memory_order_release);
+    }
+    lf = atomic_load_explicit(&d->leaf[l], memory_order_acquire);
+    if (lf)
+        goto out;
+    lf = leaf_alloc();
+    if (!lf)
+        goto out;
+    lf->base = addr & ~(((uintptr_t)1 << LEAF_SHIFT) - 1);
+    lf->next = atomic_load_explicit(&rm_leaves, memory_order_relaxed);
+    atomic_store_explicit(&rm_leaves, lf, memory_order_release);
+    atomic_store_explicit(&d->leaf[l], lf, memory_order_release);
+out:
+    pthread_mutex_unlock(&leaf_lock);
+    return lf;
+}
+
+/* The word of addr's granule; NULL when there is none (create false) or
+ * when memory cannot be had.  Assumes shadowable(addr). */
+static inline _Atomic uint64_t *word_of(uintptr_t addr, bool create)
+{
+    struct dir *d = atomic_load_explicit(&rm_top[addr >> AREA_SHIFT], memory_order_acquire);
+    struct leaf *lf = d ? atomic_load_explicit(&d->leaf[(addr >> LEAF_SHIFT) & (DIR_LEAVES - 1)],
+                                               memory_order_acquire)
+                        : NULL;
+    if (!lf) {
+        if (!create)
+            return NULL;
+        lf = leaf_create(addr);
+        if (!lf)
+            return NULL;
+    }
+    return &lf->w[(addr >> GRAN_SHIFT) & (LEAF_WORDS - 1)];
+}
+
+static inline uint64_t w_off(uintptr_t addr)
+{
+    return (addr & 16) ? W_OFF16 : 0;
+}
+
+static inline uintptr_t w_key(uintptr_t granule_addr, uint64_t w)
+{
+    return (granule_addr & ~(uintptr_t)31) + ((w & W_OFF16) ? 16 : 0);
+}
+
+static inline struct rm_block w_block(uintptr_t key, uint64_t w)
+{
+    struct rm_block b = { .addr = key, .size = w & W_SIZE_MAX,
+                          .stack = (w >> W_STACK_SHIFT) & W_STACK_MASK };
+    return b;
+}
+
+/* Slow insert, under ovf_lock: the granule holds another live key, or its
+ * OVF bit is set.  The other key moves to the overflow store. */
+static bool insert_slow(_Atomic uint64_t *w, uintptr_t addr, uint64_t nv)
+{
+    bool ok = true;
+    pthread_mutex_lock(&ovf_lock);
+    uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+    if (old & W_OVF)
+        ovf_remove(addr);   /* no stale copy of addr stays behind */
+    for (;;) {
+        if ((old & W_LIVE) && (old & W_OFF16) != (nv & W_OFF16)) {
+            uintptr_t other = w_key(addr, old);
+            struct rm_block ob = w_block(other, old);
+            if (!ovf_insert(&ob)) {
+                ok = false;
+                break;
+            }
+            if (atomic_compare_exchange_weak(w, &old, nv | W_OVF))
+                break;
+            ovf_remove(other);
+            continue;
+        }
+        if (atomic_compare_exchange_weak(w, &old, nv | (old & W_OVF)))
+            break;
+    }
+    pthread_mutex_unlock(&ovf_lock);
+    return ok;
 }
 
 bool rm_table_insert(uintptr_t addr, size_t size, uint32_t stack)
 {
     if (!addr)
         return true;
-    struct rm_block b = { .addr = addr,
-                          .size = size > RM_SIZE_MAX ? RM_SIZE_MAX : size,
-                          .stack = stack > RM_STACK_ID_MAX ? 0 : stack };
-    struct rm_shard *s = shard_of(mix(addr));
-    pthread_mutex_lock(&s->lock);
-    long i = find(s, addr);
-    if (i >= 0) {
-        s->slots[i] = b;
-        pthread_mutex_unlock(&s->lock);
-        return true;
+    if (stack > RM_STACK_ID_MAX)
+        stack = 0;
+    if (!shadowable(addr)) {
+        struct rm_block b = { .addr = addr, .size = size > RM_SIZE_MAX ? RM_SIZE_MAX : size,
+                              .stack = stack };
+        pthread_mutex_lock(&ovf_lock);
+        bool ok = ovf_insert(&b);
+        pthread_mutex_unlock(&ovf_lock);
+        if (!ok)
+            rm_table_note_untracked();
+        return ok;
     }
-    if (!grow(s)) {
-        pthread_mutex_unlock(&s->lock);
+    _Atomic uint64_t *w = word_of(addr, true);
+    if (!w) {
         rm_table_note_untracked();
         return false;
     }
-    place(s->slots, s->mask, &b);
-    s->count++;
-    pthread_mutex_unlock(&s->lock);
-    return true;
+    uint64_t nv = W_LIVE | w_off(addr) | ((uint64_t)stack << W_STACK_SHIFT) |
+                  (size > W_SIZE_MAX ? W_SIZE_MAX : size);
+    uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+    for (;;) {
+        if ((old & W_OVF) || ((old & W_LIVE) && (old & W_OFF16) != (nv & W_OFF16))) {
+            if (insert_slow(w, addr, nv))
+                return true;
+            rm_table_note_untracked();
+            return false;
+        }
+        if (atomic_compare_exchange_weak_explicit(w, &old, nv, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return true;
+    }
 }
 
 bool rm_table_remove(uintptr_t addr)
 {
     if (!addr)
         return false;
-    struct rm_shard *s = shard_of(mix(addr));
-    pthread_mutex_lock(&s->lock);
-    long f = find(s, addr);
-    if (f < 0) {
-        pthread_mutex_unlock(&s->lock);
+    if (shadowable(addr)) {
+        _Atomic uint64_t *w = word_of(addr, false);
+        if (!w)
+            return false;
+        uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
+        while ((old & W_LIVE) && (old & W_OFF16) == w_off(addr))
+            if (atomic_compare_exchange_weak_explicit(w, &old, old & W_OVF, memory_order_relaxed,
+                                                      memory_order_relaxed))
+                return true;
+        if (!(old & W_OVF))
+            return false;
+    }
+    if (!atomic_load_explicit(&ovf_count, memory_order_relaxed))
         return false;
-    }
-    /* Backward-shift deletion: pull later members of the probe run into
-     * the hole when their home slot allows it. */
-    size_t mask = s->mask, i = (size_t)f, j = i;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!s->slots[j].addr)
-            break;
-        size_t home = mix(s->slots[j].addr) & mask;
-        /* Move j into i when home is not cyclically in (i, j]. */
-        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
-            s->slots[i] = s->slots[j];
-            i = j;
-        }
-    }
-    s->slots[i].addr = 0;
-    s->slots[i].size = 0;
-    s->slots[i].stack = 0;
-    s->count--;
-    pthread_mutex_unlock(&s->lock);
-    return true;
+    pthread_mutex_lock(&ovf_lock);
+    bool r = ovf_remove(addr);
+    pthread_mutex_unlock(&ovf_lock);
+    return r;
 }
 
 bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
 {
-    struct rm_shard *s = shard_of(mix(addr));
-    pthread_mutex_lock(&s->lock);
-    long i = find(s, addr);
-    if (i >= 0 && out)
-        *out = s->slots[i];
-    pthread_mutex_unlock(&s->lock);
-    return i >= 0;
+    if (!addr)
+        return false;
+    if (shadowable(addr)) {
+        _Atomic uint64_t *w = word_of(addr, false);
+        if (!w)
+            return false;
+        uint64_t v = atomic_load_explicit(w, memory_order_relaxed);
+        if ((v & W_LIVE) && (v & W_OFF16) == w_off(addr)) {
+            if (out)
+                *out = w_block(addr, v);
+            return true;
+        }
+        if (!(v & W_OVF))
+            return false;
+    }
+    return ovf_lookup(addr, out);
+}
+
+/* Count the records, or copy up to cap of them into out: the shadow in
+ * address order (directory order), then the overflow store. */
+static size_t walk(struct rm_block *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t a = 0; a < TOP_AREAS; a++) {
+        struct dir *d = atomic_load_explicit(&rm_top[a], memory_order_acquire);
+        if (!d)
+            continue;
+        for (size_t l = 0; l < DIR_LEAVES; l++) {
+            struct leaf *lf = atomic_load_explicit(&d->leaf[l], memory_order_acquire);
+            if (!lf)
+                continue;
+            for (size_t i = 0; i < LEAF_WORDS; i++) {
+                uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
+                if (!(v & W_LIVE))
+                    continue;
+                if (out) {
+                    if (n >= cap)
+                        return n;
+                    out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
+                }
+                n++;
+            }
+        }
+    }
+    pthread_mutex_lock(&ovf_lock);
+    if (ovf_slots)
+        for (size_t i = 0; i <= ovf_mask; i++) {
+            if (!ovf_slots[i].addr)
+                continue;
+            if (out) {
+                if (n >= cap)
+                    break;
+                out[n] = ovf_slots[i];
+            }
+            n++;
+        }
+    pthread_mutex_unlock(&ovf_lock);
+    return n;
 }
 
 size_t rm_table_count(void)
 {
-    size_t n = 0;
-    for (int k = 0; k < RM_TABLE_SHARDS; k++) {
-        pthread_mutex_lock(&rm_shards[k].lock);
-        n += rm_shards[k].count;
-        pthread_mutex_unlock(&rm_shards[k].lock);
-    }
-    return n;
+    return walk(NULL, 0);
 }
 
 size_t rm_table_untracked(void)
@@ -181,41 +435,36 @@ void rm_table_note_untracked(void)
 
 size_t rm_table_snapshot(struct rm_block *out, size_t cap)
 {
-    size_t n = 0;
-    for (int k = 0; k < RM_TABLE_SHARDS; k++) {
-        struct rm_shard *s = &rm_shards[k];
-        pthread_mutex_lock(&s->lock);
-        if (s->slots)
-            for (size_t i = 0; i <= s->mask && n < cap; i++)
-                if (s->slots[i].addr)
-                    out[n++] = s->slots[i];
-        pthread_mutex_unlock(&s->lock);
-    }
-    return n;
+    return out ? walk(out, cap) : 0;
 }
 
 void rm_table_clear(void)
 {
-    for (int k = 0; k < RM_TABLE_SHARDS; k++) {
-        struct rm_shard *s = &rm_shards[k];
-        pthread_mutex_lock(&s->lock);
-        if (s->slots)
-            rm_mem_unmap(s->slots, (s->mask + 1) * sizeof *s->slots);
-        s->slots = NULL;
-        s->mask = 0;
-        s->count = 0;
-        pthread_mutex_unlock(&s->lock);
-    }
+    pthread_mutex_lock(&leaf_lock);
+    for (struct leaf *lf = atomic_load_explicit(&rm_leaves, memory_order_acquire); lf;
+         lf = lf->next)
+        for (size_t i = 0; i < LEAF_WORDS; i++)
+            atomic_store_explicit(&lf->w[i], 0, memory_order_relaxed);
+    pthread_mutex_unlock(&leaf_lock);
+    pthread_mutex_lock(&ovf_lock);
+    if (ovf_slots)
+        rm_mem_unmap(ovf_slots, (ovf_mask + 1) * sizeof *ovf_slots);
+    ovf_slots = NULL;
+    ovf_mask = 0;
+    atomic_store(&ovf_count, 0);
+    pthread_mutex_unlock(&ovf_lock);
 }
 
+/* fork(): the words need no lock (a CAS either happened or not); the
+ * directory and overflow locks must not be held by a vanished thread. */
 void rm_table_lock_all(void)
 {
-    for (int k = 0; k < RM_TABLE_SHARDS; k++)
-        pthread_mutex_lock(&rm_shards[k].lock);
+    pthread_mutex_lock(&leaf_lock);
+    pthread_mutex_lock(&ovf_lock);
 }
 
 void rm_table_unlock_all(void)
 {
-    for (int k = RM_TABLE_SHARDS - 1; k >= 0; k--)
-        pthread_mutex_unlock(&rm_shards[k].lock);
+    pthread_mutex_unlock(&ovf_lock);
+    pthread_mutex_unlock(&leaf_lock);
 }

@@ -1,5 +1,6 @@
-/* table.h - the live-block table: address -> {size, stack id}, sharded by
- * address hash, one mutex per shard (no global lock on the hot path). */
+/* table.h - the live-block table: address -> {size, stack id}.  A shadow
+ * map with one word per 32-byte granule, updated lock-free; other keys in a
+ * small locked overflow store (see table.c). */
 #ifndef RATMEM_TRACK_TABLE_H
 #define RATMEM_TRACK_TABLE_H
 
@@ -7,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RM_TABLE_SHARDS 256
-#define RM_SIZE_MAX ((UINT64_C(1) << 40) - 1)   /* sizes are clamped to this */
+#define RM_SIZE_MAX ((UINT64_C(1) << 37) - 1)   /* sizes are clamped to this */
 #define RM_STACK_ID_MAX ((UINT32_C(1) << 24) - 1)
 
 /* One live block; 16 bytes.  addr 0 marks an empty slot. */

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "mem.h"
+#include "fastunwind.h"
 #include "threads.h"
 
 struct rm_slot {
@@ -48,6 +49,7 @@ static void rm_reg_destroy(void *arg)
     pthread_mutex_unlock(&rm_reg_lock);
     rm_reg_self = NULL;
     rm_reg_state = 2;
+    rm_fastunwind_thread_exit();
 }
 
 void rm_threads_init(void)
@@ -100,6 +102,16 @@ void rm_threads_ensure(void)
     rm_reg_self = s;
     if (s && atomic_load(&rm_reg_key_ok))
         pthread_setspecific(rm_reg_key, s);
+}
+
+bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    const struct rm_slot *s = rm_reg_self;
+    if (!s || s->lo >= s->hi)
+        return false;
+    *lo = s->lo;
+    *hi = s->hi;
+    return true;
 }
 
 size_t rm_threads_list(struct rm_thread_info *out, size_t cap)

@@ -21,6 +21,9 @@ struct rm_thread_info {
  * of registered threads (may exceed cap). */
 size_t rm_threads_list(struct rm_thread_info *out, size_t cap);
 size_t rm_threads_count(void);
+/* The calling thread's registered stack mapping; false when unregistered
+ * or unknown. */
+bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi);
 
 /* The calling thread's "inside the stack capture" flag (NULL when it has
  * no slot), and whether any other thread's flag is set (gate.c). */

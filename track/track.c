@@ -18,6 +18,7 @@
 #include "prim.h"
 #include "regions.h"
 #include "report.h"
+#include "fastunwind.h"
 #include "stackdb.h"
 #include "table.h"
 #include "threads.h"
@@ -45,6 +46,7 @@ static const struct ratmem_options *defaults(void)
     rm_defaults.leaks = 1;
     rm_defaults.zero = 1;
     rm_defaults.stack_depth = RM_DEFAULT_DEPTH;
+    rm_defaults.fast_unwind = 1;
     return &rm_defaults;
 }
 
@@ -59,6 +61,7 @@ void ratmem_track_init(const struct ratmem_options *opts)
     if (!opts)
         opts = defaults();
     rm_unwind_init();
+    rm_fastunwind_set_enabled(opts->fast_unwind);
     rm_threads_init();
     atomic_store(&rm_opts, opts);
     atomic_store(&rm_init_state, 2);
@@ -82,9 +85,7 @@ static uint32_t capture(void)
     int depth = o->stack_depth;
     if (depth < 1 || depth > RM_STACK_MAX_DEPTH)
         depth = RM_DEFAULT_DEPTH;
-    rm_gate_enter();
     unsigned n = rm_unwind_capture(pc, (unsigned)depth);
-    rm_gate_leave();
     if (!n)
         return 0;
     return rm_stackdb_intern(pc, n, rm_stack_hash(pc, n));
@@ -141,8 +142,14 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
     rm_table_insert((uintptr_t)p, size, capture());
 }
 
+void ratmem_track_modules_changed(void)
+{
+    rm_fastunwind_flush();
+}
+
 void ratmem_track_dlclose(void *handle)
 {
+    rm_fastunwind_flush();
     if (active())
         rm_modules_closing(handle);
 }

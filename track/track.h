@@ -38,6 +38,9 @@ bool ratmem_track_bad_free(void *p, const char *what, void *caller);
 /* The program is about to dlclose(handle): the module's file and place are
  * remembered, so that the report still names its frames once it is gone. */
 void ratmem_track_dlclose(void *handle);
+/* After dlclose: code may have been unmapped; the stack capture forgets
+ * what it cached about code addresses.  Cheap, no lock, any time. */
+void ratmem_track_modules_changed(void);
 
 /* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
  * munmap, after the real call succeeded, outside the guard only): their

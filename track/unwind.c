@@ -5,7 +5,10 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <sys/auxv.h>
+#include "fastunwind.h"
+#include "gate.h"
 #include "stackdb.h"
 #include "unwind.h"
 
@@ -78,22 +81,49 @@ void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi)
     *hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
 }
 
-#define RM_SHIM_FRAMES 16   /* room for the shim's own frames on top */
+/* The shim's own frames on top of every capture (malloc, the seam, this
+ * file, libunwind's entry): learnt from the captures themselves, so that
+ * unw_backtrace walks only a couple of frames more than are kept.  Starts
+ * generous; raised (never lowered) whenever a capture sees more. */
+#define RM_SHIM_FRAMES_MAX 16
+static _Atomic unsigned rm_shim_frames = RM_SHIM_FRAMES_MAX;
+static _Atomic int rm_shim_frames_learnt;
 
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
 {
-    void *buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES];
+    uintptr_t buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
     if (max > RM_STACK_MAX_DEPTH)
         max = RM_STACK_MAX_DEPTH;
-    int n = unw_backtrace(buf, (int)max + RM_SHIM_FRAMES);
+    unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
+    int n = rm_fastunwind_capture(buf, max + extra);
+    if (n < 0) {
+        /* libunwind takes locks of its own: keep fork() out (gate.h).
+         * The fast capture takes none. */
+        rm_gate_enter();
+        n = unw_backtrace((void **)buf, (int)(max + extra));
+        rm_gate_leave();
+    }
     uintptr_t lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed);
     uintptr_t hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
-    unsigned k = 0;
-    for (int i = 0; i < n && k < max; i++) {
-        uintptr_t p = (uintptr_t)buf[i];
+    /* The shim's own frames lead; any later one is left out too. */
+    unsigned lead = 0, k = 0;
+    while (lead < (unsigned)(n > 0 ? n : 0) && buf[lead] >= lo && buf[lead] < hi)
+        lead++;
+    for (int i = (int)lead; i < n && k < max; i++) {
+        uintptr_t p = buf[i];
         if (p >= lo && p < hi)
             continue;
         pc[k++] = p;
+    }
+    /* lead = frames up to the last leading shim frame.  Keep two spare. */
+    unsigned want = lead + 2 > RM_SHIM_FRAMES_MAX ? RM_SHIM_FRAMES_MAX : lead + 2;
+    if (lo < hi && n > 0) {
+        if (!atomic_load_explicit(&rm_shim_frames_learnt, memory_order_relaxed)) {
+            atomic_store_explicit(&rm_shim_frames, want, memory_order_relaxed);
+            atomic_store_explicit(&rm_shim_frames_learnt, 1, memory_order_relaxed);
+        } else if (want > extra) {
+            atomic_store_explicit(&rm_shim_frames, want, memory_order_relaxed);
+        }
     }
     return k;
 }

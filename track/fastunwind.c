@@ -1,0 +1,647 @@
+/* fastunwind.c - the fast stack capture (see fastunwind.h).
+ *
+ * Two caches make a capture cheap, both per thread and both checked:
+ *
+ * 1. Unwind rules by code address.  For a return address the rule says
+ *    where the caller's frame is (CFA = rsp or rbp + offset) and where rbp
+ *    was saved.  It comes from the object's .eh_frame, found with
+ *    _dl_find_object and the .eh_frame_hdr search table, by running the
+ *    FDE's call-frame instructions up to the address: the same information
+ *    libunwind and the C++ runtime use.  Anything unusual (signal frames,
+ *    CFA expressions, no unwind table) makes the capture give up, and the
+ *    caller falls back to libunwind for the whole stack.
+ *
+ * 2. The frames of the previous capture (CFA and return address).  A new
+ *    capture walks from the top until it meets a frame with the same CFA
+ *    and return address as a remembered one; from there the older frames
+ *    are taken from the memory if every remembered return-address slot
+ *    still holds the remembered value (one load per frame instead of an
+ *    unwind step).  A call writes its return address into the slot, so a
+ *    slot that still holds the value belongs to the same call chain.
+ *
+ * Every stack read is bounded by the current stack pointer and the top of
+ * the calling thread's stack: a wrong rule can give a wrong frame, never a
+ * fault.  Rules of unloaded code are dropped when the loaded objects
+ * change (rm_fastunwind_flush). */
+#define _GNU_SOURCE
+#include "config.h"
+#include <dlfcn.h>
+#include <link.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include "fastunwind.h"
+#include "mem.h"
+#include "threads.h"
+
+/* ---- rules ---- */
+
+enum { R_RSP = 0, R_RBP = 1 };
+
+struct rule {
+    uintptr_t pc;          /* 0 = empty */
+    int32_t cfa_off;
+    int16_t rbp_off;       /* rbp saved at CFA + rbp_off; 0 = unchanged */
+    uint8_t cfa_reg : 1;   /* R_RSP or R_RBP */
+    uint8_t ok : 1;        /* 0: cannot unwind through pc (give up) */
+    uint8_t end : 1;       /* the outermost frame (return address undefined) */
+};
+_Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
+
+#define RULES 8192          /* per thread, direct-mapped, 16 bytes each */
+#define FRAMES_MAX (RM_FAST_MAX + 8)
+
+struct tcache {
+    unsigned gen;
+    struct rule rules[RULES];
+    unsigned nframes;                 /* remembered frames */
+    bool complete;                    /* the walk reached the stack's end */
+    uintptr_t cfa[FRAMES_MAX], ra[FRAMES_MAX], bp[FRAMES_MAX];
+};
+
+static __thread struct tcache *rm_tc __attribute__((tls_model("initial-exec")));
+static __thread bool rm_tc_failed __attribute__((tls_model("initial-exec")));
+static _Atomic unsigned rm_gen = 1;
+static _Atomic int rm_fast_disabled;
+
+void rm_fastunwind_flush(void)
+{
+    atomic_fetch_add_explicit(&rm_gen, 1, memory_order_release);
+}
+
+void rm_fastunwind_thread_exit(void)
+{
+    struct tcache *tc = rm_tc;
+    rm_tc_failed = true;
+    rm_tc = NULL;
+    if (tc)
+        rm_mem_unmap(tc, sizeof *tc);
+}
+
+void rm_fastunwind_set_enabled(bool on)
+{
+    atomic_store_explicit(&rm_fast_disabled, !on, memory_order_relaxed);
+}
+
+#ifdef HAVE__DL_FIND_OBJECT
+/* ---- DWARF reading ---- */
+
+struct rd {
+    const uint8_t *p, *end;
+    bool bad;
+};
+
+static uint64_t uleb(struct rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (r->p < r->end) {
+        uint8_t b = *r->p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+static int64_t sleb(struct rd *r)
+{
+    int64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b = 0;
+    while (r->p < r->end) {
+        b = *r->p++;
+        if (shift < 64)
+            v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+        shift += 7;
+        if (!(b & 0x80)) {
+            if (shift < 64 && (b & 0x40))
+                v |= -((int64_t)1 << shift);
+            return v;
+        }
+    }
+    r->bad = true;
+    return 0;
+}
+
+static uint64_t fixed(struct rd *r, unsigned n)
+{
+    if ((size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return 0;
+    }
+    uint64_t v = 0;
+    memcpy(&v, r->p, n);   /* little-endian */
+    r->p += n;
+    return v;
+}
+
+/* A pointer in DW_EH_PE encoding enc; datarel relative to dbase. */
+static uintptr_t eh_ptr(struct rd *r, uint8_t enc, uintptr_t dbase)
+{
+    if (enc == 0xff) {          /* omit */
+        return 0;
+    }
+    uintptr_t at = (uintptr_t)r->p, v;
+    switch (enc & 0x0f) {
+    case 0x00: v = (uintptr_t)fixed(r, 8); break;
+    case 0x01: v = (uintptr_t)uleb(r); break;
+    case 0x02: v = (uintptr_t)fixed(r, 2); break;
+    case 0x03: v = (uintptr_t)fixed(r, 4); break;
+    case 0x04: v = (uintptr_t)fixed(r, 8); break;
+    case 0x09: v = (uintptr_t)sleb(r); break;
+    case 0x0a: v = (uintptr_t)(int64_t)(int16_t)fixed(r, 2); break;
+    case 0x0b: v = (uintptr_t)(int64_t)(int32_t)fixed(r, 4); break;
+    case 0x0c: v = (uintptr_t)fixed(r, 8); break;
+    default: r->bad = true; return 0;
+    }
+    switch (enc & 0x70) {
+    case 0x00: break;
+    case 0x10: v += at; break;        /* pcrel */
+    case 0x30: v += dbase; break;     /* datarel */
+    default: r->bad = true; return 0;
+    }
+    if (enc & 0x80)                   /* indirect: rare in .eh_frame */
+        r->bad = true;
+    return v;
+}
+
+/* The FDE for pc through the .eh_frame_hdr search table at hdr. */
+static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc)
+{
+    if (hdr[0] != 1)
+        return NULL;
+    uint8_t ptr_enc = hdr[1], cnt_enc = hdr[2], tab_enc = hdr[3];
+    struct rd r = { hdr + 4, hdr + 4 + 16, false };
+    eh_ptr(&r, ptr_enc, (uintptr_t)hdr);
+    uint64_t n = eh_ptr(&r, cnt_enc, (uintptr_t)hdr);
+    if (r.bad || tab_enc != 0x3b || !n)   /* datarel | sdata4 */
+        return NULL;
+    const int32_t *tab = (const int32_t *)r.p;
+    size_t lo = 0, hi = n;
+    if ((uintptr_t)hdr + tab[0] > pc)
+        return NULL;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)hdr + tab[2 * mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hdr + tab[2 * lo + 1];
+}
+
+struct state {
+    int64_t cfa_off;
+    uint64_t cfa_reg;
+    int64_t rbp_off;       /* 0 = unchanged */
+    int64_t ra_off;
+    bool rbp_odd, ra_odd, cfa_odd;   /* a rule we do not follow */
+    bool ra_undef;                    /* DW_CFA_undefined: the outermost frame */
+};
+
+#define DW_RSP 7
+#define DW_RBP 6
+#define DW_RA 16
+
+/* Run call-frame instructions [p, end) from location loc while loc <= pc. */
+static bool run_cfi(struct rd *r, uintptr_t loc, uintptr_t pc, uint64_t caf, int64_t daf,
+                    struct state *st, const struct state *init, uint8_t fde_enc)
+{
+    struct state stack[8];
+    unsigned depth = 0;
+    while (r->p < r->end && !r->bad) {
+        uint8_t op = *r->p++;
+        uint64_t reg = 0;
+        int64_t off = 0;
+        switch (op >> 6) {
+        case 1:
+            loc += (op & 0x3f) * caf;
+            if (loc > pc)
+                return true;
+            continue;
+        case 2:
+            reg = op & 0x3f;
+            off = (int64_t)uleb(r) * daf;
+            goto set_offset;
+        case 3:
+            reg = op & 0x3f;
+            goto restore;
+        }
+        switch (op) {
+        case 0x00:
+            break;
+        case 0x01:
+            loc = eh_ptr(r, fde_enc, 0);
+            if (loc > pc)
+                return true;
+            break;
+        case 0x02:
+            loc += fixed(r, 1) * caf;
+            if (loc > pc)
+                return true;
+            break;
+        case 0x03:
+            loc += fixed(r, 2) * caf;
+            if (loc > pc)
+                return true;
+            break;
+        case 0x04:
+            loc += fixed(r, 4) * caf;
+            if (loc > pc)
+                return true;
+            break;
+        case 0x05:
+            reg = uleb(r);
+            off = (int64_t)uleb(r) * daf;
+            goto set_offset;
+        case 0x06:
+            reg = uleb(r);
+            goto restore;
+        case 0x07:   /* undefined */
+        case 0x08:   /* same value */
+            reg = uleb(r);
+            if (reg == DW_RBP) {
+                st->rbp_off = 0;
+                st->rbp_odd = false;
+            } else if (reg == DW_RA) {
+                st->ra_undef = op == 0x07;   /* undefined: the outermost frame */
+                st->ra_odd = op != 0x07;
+            }
+            break;
+        case 0x09:
+            reg = uleb(r);
+            uleb(r);
+            if (reg == DW_RBP)
+                st->rbp_odd = true;
+            else if (reg == DW_RA)
+                st->ra_odd = true;
+            break;
+        case 0x0a:
+            if (depth == 8)
+                return false;
+            stack[depth++] = *st;
+            break;
+        case 0x0b:
+            if (!depth)
+                return false;
+            {
+                /* The CFA is not part of the remembered state in GCC's
+                 * reading; keep it as libgcc does (restore all). */
+                *st = stack[--depth];
+            }
+            break;
+        case 0x0c:
+            st->cfa_reg = uleb(r);
+            st->cfa_off = (int64_t)uleb(r);
+            st->cfa_odd = false;
+            break;
+        case 0x0d:
+            st->cfa_reg = uleb(r);
+            st->cfa_odd = false;
+            break;
+        case 0x0e:
+            st->cfa_off = (int64_t)uleb(r);
+            break;
+        case 0x0f: {
+            uint64_t len = uleb(r);
+            if ((uint64_t)(r->end - r->p) < len)
+                return false;
+            r->p += len;
+            st->cfa_odd = true;
+            break;
+        }
+        case 0x10:
+        case 0x16: {
+            reg = uleb(r);
+            uint64_t len = uleb(r);
+            if ((uint64_t)(r->end - r->p) < len)
+                return false;
+            r->p += len;
+            if (reg == DW_RBP)
+                st->rbp_odd = true;
+            else if (reg == DW_RA)
+                st->ra_odd = true;
+            break;
+        }
+        case 0x11:
+            reg = uleb(r);
+            off = sleb(r) * daf;
+            goto set_offset;
+        case 0x12:
+            st->cfa_reg = uleb(r);
+            st->cfa_off = sleb(r) * daf;
+            st->cfa_odd = false;
+            break;
+        case 0x13:
+            st->cfa_off = sleb(r) * daf;
+            break;
+        case 0x14:
+        case 0x15:
+            reg = uleb(r);
+            if (op == 0x14)
+                uleb(r);
+            else
+                sleb(r);
+            if (reg == DW_RBP)
+                st->rbp_odd = true;
+            else if (reg == DW_RA)
+                st->ra_odd = true;
+            break;
+        case 0x2e:
+            uleb(r);
+            break;
+        case 0x2f:
+            reg = uleb(r);
+            off = -(int64_t)uleb(r) * daf;
+            goto set_offset;
+        default:
+            return false;
+        }
+        continue;
+    set_offset:
+        if (reg == DW_RBP) {
+            st->rbp_off = off;
+            st->rbp_odd = off == 0;
+        } else if (reg == DW_RA) {
+            st->ra_off = off;
+            st->ra_odd = false;
+            st->ra_undef = false;
+        }
+        continue;
+    restore:
+        if (!init)
+            return false;
+        if (reg == DW_RBP) {
+            st->rbp_off = init->rbp_off;
+            st->rbp_odd = init->rbp_odd;
+        } else if (reg == DW_RA) {
+            st->ra_off = init->ra_off;
+            st->ra_odd = init->ra_odd;
+            st->ra_undef = init->ra_undef;
+        }
+    }
+    return !r->bad;
+}
+
+/* The rule for code address pc (a return address minus one, or the
+ * capture's own pc).  ok = 0 when it cannot be had. */
+static struct rule make_rule(uintptr_t pc)
+{
+    struct rule ru = { .pc = pc, .ok = 0 };
+    struct dl_find_object fo;
+    if (_dl_find_object((void *)pc, &fo) != 0 || !fo.dlfo_eh_frame)
+        return ru;
+    const uint8_t *fde = find_fde(fo.dlfo_eh_frame, pc);
+    if (!fde)
+        return ru;
+    uint32_t len;
+    memcpy(&len, fde, 4);
+    if (len == 0 || len == 0xffffffffu)
+        return ru;
+    const uint8_t *fend = fde + 4 + len;
+    int32_t cie_rel;
+    memcpy(&cie_rel, fde + 4, 4);
+    const uint8_t *cie = fde + 4 - cie_rel;
+    uint32_t clen;
+    memcpy(&clen, cie, 4);
+    if (clen == 0 || clen == 0xffffffffu)
+        return ru;
+    struct rd c = { cie + 8, cie + 4 + clen, false };
+    uint8_t ver = (uint8_t)fixed(&c, 1);
+    const char *aug = (const char *)c.p;
+    size_t alen = strnlen(aug, (size_t)(c.end - c.p));
+    c.p += alen + 1;
+    if ((ver != 1 && ver != 3) || c.p > c.end)
+        return ru;
+    uint64_t caf = uleb(&c);
+    int64_t daf = sleb(&c);
+    uint64_t ra_reg = ver == 1 ? fixed(&c, 1) : uleb(&c);
+    uint8_t fde_enc = 0;
+    bool has_z = aug[0] == 'z';
+    if (aug[0] && !has_z)
+        return ru;
+    if (has_z) {
+        uint64_t zl = uleb(&c);
+        const uint8_t *zend = c.p + zl;
+        for (const char *a = aug + 1; *a && !c.bad; a++) {
+            if (*a == 'R')
+                fde_enc = (uint8_t)fixed(&c, 1);
+            else if (*a == 'L')
+                fixed(&c, 1);
+            else if (*a == 'P') {
+                uint8_t penc = (uint8_t)fixed(&c, 1);
+                eh_ptr(&c, (uint8_t)(penc & 0x7f), 0);
+            } else {
+                return ru;   /* 'S' (signal frame) and anything else */
+            }
+        }
+        if (c.bad || zend > c.end)
+            return ru;
+        c.p = zend;
+    }
+    if (c.bad || ra_reg != DW_RA)
+        return ru;
+    struct state init = { .cfa_reg = DW_RSP, .cfa_off = 8, .ra_off = -8 };
+    if (!run_cfi(&c, 0, 0, caf, daf, &init, NULL, fde_enc) && !c.bad)
+        return ru;
+    if (c.bad)
+        return ru;
+    struct rd f = { fde + 8, fend, false };
+    uintptr_t begin = eh_ptr(&f, fde_enc, 0);
+    uintptr_t range = eh_ptr(&f, (uint8_t)(fde_enc & 0x0f), 0);
+    if (f.bad || pc < begin || pc - begin >= range)
+        return ru;
+    if (has_z) {
+        uint64_t zl = uleb(&f);
+        if ((uint64_t)(f.end - f.p) < zl)
+            return ru;
+        f.p += zl;
+    }
+    struct state st = init;
+    if (!run_cfi(&f, begin, pc, caf, daf, &st, &init, fde_enc))
+        return ru;
+    if (st.ra_undef && !st.ra_odd) {
+        ru.ok = 1;
+        ru.end = 1;
+        return ru;
+    }
+    if (st.cfa_odd || st.rbp_odd || st.ra_odd || st.ra_off != -8 ||
+        (st.cfa_reg != DW_RSP && st.cfa_reg != DW_RBP) || st.cfa_off < 8 ||
+        st.cfa_off > INT32_MAX || st.rbp_off < INT16_MIN || st.rbp_off > INT16_MAX)
+        return ru;
+    ru.cfa_reg = st.cfa_reg == DW_RSP ? R_RSP : R_RBP;
+    ru.cfa_off = (int32_t)st.cfa_off;
+    ru.rbp_off = (int16_t)st.rbp_off;
+    ru.ok = 1;
+    return ru;
+}
+
+static inline const struct rule *rule_of(struct tcache *tc, uintptr_t pc)
+{
+    struct rule *e = &tc->rules[(pc ^ (pc >> 12)) & (RULES - 1)];
+    if (e->pc != pc)
+        *e = make_rule(pc);
+    return e;
+}
+
+static struct tcache *tcache(void)
+{
+    struct tcache *tc = rm_tc;
+    if (__builtin_expect(!tc, 0)) {
+        if (rm_tc_failed)
+            return NULL;
+        tc = rm_mem_map(sizeof *tc);
+        if (!tc) {
+            rm_tc_failed = true;
+            return NULL;
+        }
+        tc->gen = atomic_load_explicit(&rm_gen, memory_order_acquire);
+        rm_tc = tc;
+    }
+    unsigned g = atomic_load_explicit(&rm_gen, memory_order_acquire);
+    if (__builtin_expect(tc->gen != g, 0)) {
+        memset(tc->rules, 0, sizeof tc->rules);
+        tc->nframes = 0;
+        tc->gen = g;
+    }
+    return tc;
+}
+
+#endif
+
+/* Read the word at a, if it lies in [lo, hi). */
+static inline bool rd_stack(uintptr_t a, uintptr_t lo, uintptr_t hi, uintptr_t *v)
+{
+    if (a < lo || a > hi - sizeof(uintptr_t) || (a & 7))
+        return false;
+    *v = *(const uintptr_t *)a;
+    return true;
+}
+
+#ifndef HAVE__DL_FIND_OBJECT
+int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
+{
+    (void)pc;
+    (void)max;
+    return -1;
+}
+#else
+int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
+{
+    if (atomic_load_explicit(&rm_fast_disabled, memory_order_relaxed))
+        return -1;
+    uintptr_t lo, hi;
+    if (!rm_threads_self_stack(&lo, &hi))
+        return -1;
+    struct tcache *tc = tcache();
+    if (!tc)
+        return -1;
+    if (max > FRAMES_MAX)
+        max = FRAMES_MAX;
+    uintptr_t ip, sp, bp;
+    __asm__ volatile("lea 0(%%rip), %0\n\t"
+                     "mov %%rsp, %1\n\t"
+                     "mov %%rbp, %2"
+                     : "=r"(ip), "=r"(sp), "=r"(bp));
+    if (sp < lo || sp >= hi)
+        return -1;   /* an alternate signal stack, a coroutine: libunwind */
+    lo = sp;
+    /* New frames are kept here until they are merged into the memory. */
+    uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
+    unsigned n = 0, k = 0;
+    bool complete = false, matching = tc->nframes > 0;
+    uintptr_t look = ip;   /* the first pc is not a return address */
+    while (n < max) {
+        const struct rule *ru = rule_of(tc, look);
+        if (!ru->ok)
+            return -1;
+        if (ru->end) {
+            complete = true;
+            break;
+        }
+        uintptr_t cfa = (ru->cfa_reg == R_RSP ? sp : bp) + (uintptr_t)(intptr_t)ru->cfa_off;
+        uintptr_t ra;
+        if (!rd_stack(cfa - 8, lo, hi, &ra))
+            return -1;
+        if (ru->rbp_off && !rd_stack(cfa + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
+            return -1;
+        if (!ra) {
+            complete = true;
+            break;
+        }
+        ncfa[n] = cfa;
+        nbp[n] = bp;
+        pc[n++] = ra;
+        sp = cfa;
+        look = ra - 1;
+        if (look < 4096)
+            return -1;
+        if (!matching)
+            continue;
+        /* A remembered frame?  Remembered CFAs grow with k, as ours do. */
+        while (k < tc->nframes && tc->cfa[k] < cfa)
+            k++;
+        if (k >= tc->nframes) {
+            matching = false;
+            continue;
+        }
+        if (tc->cfa[k] != cfa || tc->ra[k] != ra)
+            continue;
+        /* The older frames whose return-address slots still hold the
+         * remembered values are the same. */
+        unsigned m = k + 1, room = max - n;
+        unsigned last = tc->nframes - (k + 1) > room ? k + room : tc->nframes - 1;
+        if (m <= last && tc->cfa[m] - 8 >= lo && tc->cfa[last] <= hi) {
+            /* The remembered CFAs grow: the first and last bound them all. */
+            uintptr_t *out = &pc[n];
+            for (; m <= last; m++) {
+                uintptr_t v = *(const uintptr_t *)(tc->cfa[m] - 8);
+                if (v != tc->ra[m])
+                    break;
+                *out++ = v;
+            }
+        }
+        unsigned same = m - k - 1;
+        /* Slide the remembered frames k+1..m-1 to follow ours (new index
+         * n..n+same-1), then put ours in front. */
+        if (n != k + 1) {
+            memmove(&tc->cfa[n], &tc->cfa[k + 1], same * sizeof *tc->cfa);
+            memmove(&tc->ra[n], &tc->ra[k + 1], same * sizeof *tc->ra);
+            memmove(&tc->bp[n], &tc->bp[k + 1], same * sizeof *tc->bp);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            tc->cfa[i] = ncfa[i];
+            tc->ra[i] = pc[i];
+            tc->bp[i] = nbp[i];
+        }
+        bool was_complete = tc->complete && m == tc->nframes;
+        n += same;
+        tc->nframes = n;
+        tc->complete = was_complete;
+        if (n >= max || was_complete)
+            return (int)n;
+        /* Changed from frame m on, or the memory ends: unwind on from the
+         * last frame taken, without the memory. */
+        matching = false;
+        sp = tc->cfa[n - 1];
+        bp = tc->bp[n - 1];
+        look = pc[n - 1] - 1;
+        for (unsigned i = 0; i < n; i++) {
+            ncfa[i] = tc->cfa[i];
+            nbp[i] = tc->bp[i];
+        }
+    }
+    for (unsigned i = 0; i < n; i++) {
+        tc->cfa[i] = ncfa[i];
+        tc->ra[i] = pc[i];
+        tc->bp[i] = nbp[i];
+    }
+    tc->nframes = n;
+    tc->complete = complete;
+    return (int)n;
+}
+#endif
