@@ -24,7 +24,7 @@ pass "help=1 lists the keys"
 garbage() {
     name=$1 want=$2 pat=$3 opts=$4
     for prog in sh ls; do
-        if [ $prog = sh ]; then set -- sh -c 'echo ok'; else set -- ls -a "$top_srcdir/tests"; fi
+        if [ $prog = sh ]; then set -- sh -c 'echo ok'; else set -- ls -a "$top_srcdir/man"; fi
         timeout 60 "$@" >"$TMP/bare.out" 2>"$TMP/bare.err"; brc=$?
         RATMEM_OPTIONS=$opts timeout 60 env LD_PRELOAD="$SHIM" "$@" >"$TMP/shim.out" 2>"$TMP/shim.err"; src=$?
         n=$(wc -l <"$TMP/shim.err")
