@@ -11,6 +11,7 @@
  * each is one line.  Any disagreement aborts. */
 #include "config.h"
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,7 +55,7 @@ void ratmem_write_all(int fd, const char *s, unsigned long len)
 
 /* ---- the model ---- */
 
-enum mkind { M_BOOL, M_INT, M_ENUM, M_PATH, M_SIZE };
+enum mkind { M_BOOL, M_INT, M_ENUM, M_PATH, M_SIZE, M_SIGNAL };
 struct mkey {
     const char *key;
     enum mkind kind;
@@ -74,6 +75,9 @@ static const struct mkey keys[] = {
     { "suppressions", M_PATH, 0, 0, { 0 } },
     { "quota", M_SIZE, 0, 0, { 0 } },
     { "help", M_BOOL, 0, 1, { 0 } },
+    { "dump_signal", M_SIGNAL, 0, 0, { 0 } },
+    { "dump", M_PATH, 0, 0, { 0 } },
+    { "fast_unwind", M_BOOL, 0, 1, { 0 } },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -92,6 +96,7 @@ static const struct model *defaults(void)
         d.num[0] = 1;   /* leaks */
         d.num[2] = 1;   /* zero */
         d.num[5] = 32;  /* stack_depth */
+        d.num[13] = 1;  /* fast_unwind */
         done = 1;
     }
     return &d;
@@ -121,6 +126,51 @@ static unsigned long long digits_value(const char *s, size_t n, int *overflow)
         v = v * 10 + d;
     }
     return v;
+}
+
+/* dump_signal as libratmem-preload(7) words it: none or 0; a name of
+ * HUP INT QUIT USR1 USR2 ALRM TERM URG WINCH PWR in any case, with or
+ * without SIG; or a number of a catchable signal that is not a fault
+ * (ILL TRAP ABRT BUS FPE SEGV SYS) nor one glibc keeps (32..SIGRTMIN-1). */
+static int model_signal(const char *v, size_t n, long *out)
+{
+    char up[16];
+    if (n >= sizeof up)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        up[i] = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 32) : v[i];
+    up[n] = 0;
+    if (!strcmp(up, "NONE") || !strcmp(up, "0")) {
+        *out = 0;
+        return 1;
+    }
+    const char *name = strncmp(up, "SIG", 3) == 0 && n > 3 ? up + 3 : up;
+    static const struct { const char *n; int s; } tab[] = {
+        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "USR1", SIGUSR1 },
+        { "USR2", SIGUSR2 }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "URG", SIGURG },
+        { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (!strcmp(name, tab[i].n)) {
+            *out = tab[i].s;
+            return 1;
+        }
+    size_t nn = strlen(name);
+    int ovf;
+    if (!all_digits(name, nn))
+        return 0;
+    unsigned long long x = digits_value(name, nn, &ovf);
+    if (ovf || x < 1 || x > (unsigned long long)SIGRTMAX)
+        return 0;
+    switch (x) {
+    case SIGKILL: case SIGSTOP: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+    case SIGFPE: case SIGSEGV: case SIGSYS:
+        return 0;
+    }
+    if (x > 31 && x < (unsigned long long)SIGRTMIN)
+        return 0;
+    *out = (long)x;
+    return 1;
 }
 
 /* The model's verdict on one value; 1 and *out on success. */
@@ -169,6 +219,8 @@ static int model_value(const struct mkey *k, const char *v, size_t n, long *out)
     }
     case M_PATH:
         return n > 0 && n < RATMEM_PATH_MAX;
+    case M_SIGNAL:
+        return model_signal(v, n, out);
     }
     return 0;
 }
@@ -230,9 +282,11 @@ static void compare(const struct model *m, const struct ratmem_options *o)
     CHECK(o->exitcode == m->num[7]);
     CHECK(o->quota == (size_t)m->num[9]);
     CHECK(o->help == m->num[10]);
-    const char *fields[2] = { o->report, o->suppressions };
-    size_t idx[2] = { 3, 8 };
-    for (int i = 0; i < 2; i++) {
+    CHECK(o->dump_signal == m->num[11]);
+    CHECK(o->fast_unwind == m->num[13]);
+    const char *fields[3] = { o->report, o->suppressions, o->dump };
+    size_t idx[3] = { 3, 8, 12 };
+    for (int i = 0; i < 3; i++) {
         size_t n = strnlen(fields[i], RATMEM_PATH_MAX);
         CHECK(n < RATMEM_PATH_MAX);
         CHECK(n == m->pathlen[idx[i]]);
@@ -276,7 +330,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(nmsgs == want);
     compare(&m, &o);
     if (secure)
-        CHECK(o.report[0] == '\0' && o.suppressions[0] == '\0');
+        CHECK(o.report[0] == '\0' && o.suppressions[0] == '\0' && o.dump[0] == '\0');
 
     /* Parsing the same string again on top changes nothing. */
     struct ratmem_options o2 = o;
