@@ -346,6 +346,24 @@ START_TEST(test_scan_interior_pointer)
 }
 END_TEST
 
+/* A block of 33 bytes: a pointer at offset 32 is where glibc puts the next
+ * chunk's header (its bins point there), so it does not keep the block;
+ * a pointer at offset 16 does. */
+START_TEST(test_scan_glibc_next_chunk)
+{
+    struct heap h;
+    heap_init(&h, 2, 6);
+    h.b[0].size = 33;
+    h.b[1].size = 40;
+    uintptr_t root[2] = { (uintptr_t)h.mem[0] + 32, (uintptr_t)h.mem[1] + 16 };
+    struct rm_range r = { (uintptr_t)root, (uintptr_t)(root + 2) };
+    heap_classify(&h, &r, 1, false);
+    ck_assert_int_eq(h.kind[0], RM_KIND_DIRECT);
+    ck_assert_int_eq(h.kind[1], RM_KIND_REACHABLE);
+    heap_free(&h);
+}
+END_TEST
+
 START_TEST(test_scan_root_blocks)
 {
     /* A block marked as a root block (the dynamic linker's) is reachable
@@ -1240,6 +1258,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_scan_cycle);
     tcase_add_test(tc, test_scan_cycle_tail_low_address);
     tcase_add_test(tc, test_scan_interior_pointer);
+    tcase_add_test(tc, test_scan_glibc_next_chunk);
     tcase_add_test(tc, test_scan_root_blocks);
     tcase_add_test(tc, test_scan_big_list);
     tcase_add_test(tc, test_scan_unmapped_root);

@@ -227,10 +227,24 @@ struct visit {
     size_t visits;
 };
 
+/* Where glibc puts the header of the chunk after a block of n bytes,
+ * counted from the block's address: request2size(n) - 16.  For n 1..8 past
+ * a multiple of 16 it lies in the block's last bytes. */
+static inline uintptr_t next_chunk_off(size_t n)
+{
+    size_t c = n + 8 + 15 < 32 ? 32 : (n + 8 + 15) & ~(size_t)15;
+    return c - 16;
+}
+
 static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
 {
     long j = find_block(s, v);
     if (j < 0 || j == vs->self)
+        return;
+    /* glibc's bins and free chunks point at free chunks' headers; such a
+     * pointer to the chunk after a block is glibc's, not a reference to
+     * the block (it would keep a leaked block "reachable"). */
+    if (v - s->b[j].addr == next_chunk_off(s->b[j].size) && v != s->b[j].addr)
         return;
     uint8_t *k = &s->kind[j];
     switch (vs->mode) {
