@@ -27,6 +27,7 @@ struct row {
 
 static const char *const wx_names[] = { "enforce", "warn", "off", NULL };
 static const char *const format_names[] = { "text", "json", NULL };
+static const char *const debuginfo_names[] = { "embedded", "all", NULL };
 
 #define OFF(f) offsetof(struct ratmem_options, f)
 static const struct row rows[] = {
@@ -42,6 +43,7 @@ static const struct row rows[] = {
     { "quota", K_SIZE, OFF(quota), 0, 0, NULL, "0", "bytes in use allowed, heap and mappings (K, M, G suffixes; 0 = no limit)" },
     { "dump_signal", K_SIGNAL, OFF(dump_signal), 0, 0, NULL, "none", "signal on which a heap dump of every live block is written" },
     { "dump", K_PATH, OFF(dump), 0, 0, NULL, "report path + .dump.%n", "where heap dumps go (%p = pid, %n = dump number)" },
+    { "debuginfo", K_ENUM, OFF(debuginfo), 0, 0, debuginfo_names, "embedded", "file:line from debug info inside the binaries only, or also from separate debug files (all: slower reports)" },
     { "fast_unwind", K_BOOL, OFF(fast_unwind), 0, 1, NULL, "1", "capture stacks with ratmem's cached unwinder (0 = libunwind for every frame)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };

@@ -11,6 +11,7 @@
 
 enum ratmem_wx_mode { RATMEM_WX_ENFORCE, RATMEM_WX_WARN, RATMEM_WX_OFF };
 enum ratmem_format { RATMEM_FORMAT_TEXT, RATMEM_FORMAT_JSON };
+enum ratmem_debuginfo { RATMEM_DEBUGINFO_EMBEDDED, RATMEM_DEBUGINFO_ALL };
 
 struct ratmem_options {
     int leaks;                         /* 0/1: track live blocks, report at exit */
@@ -24,6 +25,7 @@ struct ratmem_options {
     char suppressions[RATMEM_PATH_MAX];/* "" = none */
     int help;                          /* 0/1: print the keys at start-up */
     int fast_unwind;                   /* 0/1: own unwinder with caches (else libunwind) */
+    int debuginfo;                     /* enum ratmem_debuginfo: where file:line come from */
     size_t quota;                      /* bytes in use allowed; 0 = no limit */
     int dump_signal;                   /* signal that writes a heap dump; 0 = none */
     char dump[RATMEM_PATH_MAX];        /* heap dump path template; "" = from report */

@@ -78,6 +78,7 @@ static const struct mkey keys[] = {
     { "dump_signal", M_SIGNAL, 0, 0, { 0 } },
     { "dump", M_PATH, 0, 0, { 0 } },
     { "fast_unwind", M_BOOL, 0, 1, { 0 } },
+    { "debuginfo", M_ENUM, 0, 0, { "embedded", "all", NULL } },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -284,6 +285,7 @@ static void compare(const struct model *m, const struct ratmem_options *o)
     CHECK(o->help == m->num[10]);
     CHECK(o->dump_signal == m->num[11]);
     CHECK(o->fast_unwind == m->num[13]);
+    CHECK(o->debuginfo == m->num[14]);
     const char *fields[3] = { o->report, o->suppressions, o->dump };
     size_t idx[3] = { 3, 8, 12 };
     for (int i = 0; i < 3; i++) {

@@ -27,4 +27,30 @@ leak "calloc, realloc, posix_memalign" "$PROG/leaky" family -- direct_bytes=698 
 leak "static in a shared library" "$PROG/leaky" dso "$HOLDER" -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=256"
 leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z "frames:direct=make_array()"
 leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
+
+# debuginfo=: the program's own frames (built with -g) carry file:line
+# either way; libc's frames carry lines only with debuginfo=all, and only
+# where a separate debug file for libc is installed (libc6-dbg).
+lines() { # OPTIONS -> prints "OWN LIBC": frames with a line, the program's and libc's
+    rm -f "$TMP/li.json"
+    RATMEM_OPTIONS="format=json:report=$TMP/li.json$1" timeout 120 env LD_PRELOAD="$SHIM" "$PROG/leaky" deep >/dev/null 2>&1
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+fr = [f for g in r["leaks"] for f in g["frames"]]
+own = sum(1 for f in fr if "line" in f and f["module"].endswith("/leaky"))
+libc = sum(1 for f in fr if "line" in f and "/libc.so" in f["module"])
+print(own, libc)' "$TMP/li.json"
+}
+set -- $(lines "")
+if [ "${1:-0}" -gt 0 ] && [ "${2:-1}" = 0 ]; then pass "debuginfo=embedded: lines for the program ($1), none for libc"
+else fail "debuginfo=embedded: own=$1 libc=$2"; fi
+libc=$(ldd "$PROG/leaky" 2>/dev/null | sed -n 's|.*libc\.so\.6 => \([^ ]*\).*|\1|p')
+id=$(readelf -n "$libc" 2>/dev/null | sed -n 's/.*Build ID: *//p')
+libc_dbg=0
+if [ -n "$id" ] && [ -f "/usr/lib/debug/.build-id/$(echo "$id" | cut -c1-2)/$(echo "$id" | cut -c3-).debug" ]; then libc_dbg=1; fi
+set -- $(lines ":debuginfo=all")
+if [ "${1:-0}" -gt 0 ] && { [ "$libc_dbg" = 0 ] || [ "${2:-0}" -gt 0 ]; }; then
+    pass "debuginfo=all: lines for the program ($1) and for libc ($2; separate debug files present: $libc_dbg)"
+else fail "debuginfo=all: own=$1 libc=$2 (separate debug files present: $libc_dbg)"; fi
 finish

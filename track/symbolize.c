@@ -3,6 +3,8 @@
  * holds the preload's guard). */
 #define _GNU_SOURCE
 #include "config.h"
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
 #include <stdlib.h>
@@ -32,6 +34,14 @@ static const Dwfl_Callbacks rm_dwfl_cb = {
 static void report_gone(void *arg, const char *path, uintptr_t bias)
 {
     dwfl_report_elf((Dwfl *)arg, path, path, -1, bias, false);
+}
+
+/* Set once at start-up (debuginfo= option), read at report time. */
+static _Atomic int rm_sym_separate_lines;
+
+void rm_sym_set_separate_lines(int on)
+{
+    atomic_store_explicit(&rm_sym_separate_lines, on, memory_order_relaxed);
 }
 
 struct rm_symbolizer *rm_sym_open(void)
@@ -123,7 +133,15 @@ void rm_sym_lookup(struct rm_symbolizer *sy, uintptr_t pc, struct rm_frame_info 
         const char *fn = dwfl_module_addrname(mod, q);
         if (fn)
             out->function = demangle(sy, fn);
-        Dwfl_Line *ln = dwfl_module_getsrc(mod, q);
+        /* Finding the name may have found a separate debug file; its
+         * DWARF is read only with debuginfo=all. */
+        const char *debugfile = NULL;
+        dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+        bool separate = debugfile && (!mainfile || strcmp(debugfile, mainfile) != 0);
+        Dwfl_Line *ln = separate && !atomic_load_explicit(&rm_sym_separate_lines,
+                                                          memory_order_relaxed)
+                            ? NULL
+                            : dwfl_module_getsrc(mod, q);
         if (ln) {
             int line = 0;
             const char *file = dwfl_lineinfo(ln, NULL, &line, NULL, NULL, NULL);

@@ -22,5 +22,10 @@ struct rm_symbolizer *rm_sym_open(void);
 /* pc is a return address: lines are looked up at pc - 1. */
 void rm_sym_lookup(struct rm_symbolizer *sy, uintptr_t pc, struct rm_frame_info *out);
 void rm_sym_close(struct rm_symbolizer *sy);
+/* Whether file:line may come from separate debug files (/usr/lib/debug,
+ * libc6-dbg, -dbgsym packages), whose sections are compressed and slow to
+ * load; off by default: lines then come from debug info inside the
+ * binaries only, and function names from anywhere. */
+void rm_sym_set_separate_lines(int on);
 
 #endif

@@ -20,6 +20,7 @@
 #include "report.h"
 #include "fastunwind.h"
 #include "stackdb.h"
+#include "symbolize.h"
 #include "table.h"
 #include "threads.h"
 #include "unwind.h"
@@ -62,6 +63,7 @@ void ratmem_track_init(const struct ratmem_options *opts)
         opts = defaults();
     rm_unwind_init();
     rm_fastunwind_set_enabled(opts->fast_unwind);
+    rm_sym_set_separate_lines(opts->debuginfo == RATMEM_DEBUGINFO_ALL);
     rm_threads_init();
     atomic_store(&rm_opts, opts);
     atomic_store(&rm_init_state, 2);
