@@ -24,9 +24,13 @@ struct rm_symbolizer {
     struct { uintptr_t pc; struct rm_frame_info fi; } cache[RM_SYM_CACHE];
 };
 
+/* Separate debug files are found by build ID only (/usr/lib/debug/.build-id,
+ * as Debian's -dbg and -dbgsym packages install them):
+ * dwfl_standard_find_debuginfo would also load the debuginfod client, some
+ * twenty libraries (libcurl, gnutls...), at every report: 30 ms and more. */
 static const Dwfl_Callbacks rm_dwfl_cb = {
     .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = dwfl_build_id_find_debuginfo,
 };
 
 /* A module the program dlclose'd: reported at its old place, so stacks
