@@ -2,11 +2,11 @@
 # manlint.sh - every man page under $top_srcdir/man passes
 # `mandoc -T lint -W warning` with no output, and is installed.
 #
-# A link page, whose only line is ".so manN/PAGE.N", is not linted itself:
-# mandoc warns about every .so request ("fragile") whatever it names.  It
-# is checked instead to point at a page of the same directory and section,
-# which is linted in its own right.  Every page must also be listed in
-# dist_man_MANS (man/Makefile.inc).  Skipped (77) without mandoc.
+# Functions documented on another function's page are installed as
+# symbolic links (MAN3_LINKS in man/Makefile.inc, LINK:PAGE): each PAGE
+# must be a page of man/ listed in dist_man_MANS, and no LINK may also be a
+# page.  Every page must be listed in dist_man_MANS.  Skipped (77) without
+# mandoc.
 set -u
 : "${top_srcdir:=.}"
 mandir="$top_srcdir/man"
@@ -35,37 +35,38 @@ for page in "$mandir"/*.[1-9]; do
     *) fail "$name: not listed in dist_man_MANS (man/Makefile.inc)" ;;
     esac
 
-    first=$(sed -n 1p "$page")
-    case $first in
-    ".so "*)
-        if [ "$(wc -l <"$page")" -ne 1 ]; then
-            fail "$name: a .so link page must hold that one line only"
-            continue
-        fi
-        target=${first#.so }
-        case $target in
-        man"$sec"/*."$sec") ;;
-        *) fail "$name: .so target '$target' is not man$sec/PAGE.$sec"; continue ;;
-        esac
-        tname=${target#man"$sec"/}
-        if [ ! -f "$mandir/$tname" ]; then
-            fail "$name: .so target $tname does not exist in man/"
-        elif sed -n 1p "$mandir/$tname" | grep -q '^\.so '; then
-            fail "$name: .so target $tname is itself a link"
-        fi
-        ;;
-    *)
-        out=$(mandoc -T lint -W warning "$page" 2>&1)
-        if [ -n "$out" ]; then
-            printf '%s\n' "$out"
-            fail "$name: mandoc -T lint -W warning reported the lines above"
-        fi
-        ;;
-    esac
+    out=$(mandoc -T lint -W warning "$page" 2>&1)
+    if [ -n "$out" ]; then
+        printf '%s\n' "$out"
+        fail "$name: mandoc -T lint -W warning reported the lines above"
+    fi
 done
+
+# MAN3_LINKS, its continuation lines joined.
+man3_links=$(sed -e ':a' -e '/\\$/{N;s/\\\n/ /;ba' -e '}' "$mandir/Makefile.inc" |
+    sed -n 's/^MAN3_LINKS[ 	]*=//p' | tr '\t\n' '  ')
+links=0
+for l in $man3_links; do
+    links=$((links + 1))
+    link=${l%%:*} target=${l#*:}
+    case $link:$target in
+    *.3:*.3) ;;
+    *) fail "MAN3_LINKS entry '$l' is not LINK.3:PAGE.3"; continue ;;
+    esac
+    [ -f "$mandir/$link" ] && fail "$link: both a page in man/ and a link"
+    if [ ! -f "$mandir/$target" ]; then
+        fail "$link: link target $target does not exist in man/"
+    else
+        case " $listed " in
+        *" man/$target "*) ;;
+        *) fail "$link: link target $target is not in dist_man_MANS" ;;
+        esac
+    fi
+done
+[ "$links" -gt 0 ] || fail "no MAN3_LINKS found in $mandir/Makefile.inc"
 
 if [ "$pages" -eq 0 ]; then
     fail "no man pages found in $mandir"
 fi
-[ "$status" -eq 0 ] && echo "manlint: $pages pages clean"
+[ "$status" -eq 0 ] && echo "manlint: $pages pages clean, $links links"
 exit "$status"
