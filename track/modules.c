@@ -9,6 +9,7 @@
 #include "mem.h"
 #include "options.h"
 #include "modules.h"
+#include "unwind.h"
 
 #define RM_MODULES_MAX 64
 
@@ -34,19 +35,7 @@ static int range_of(struct dl_phdr_info *info, size_t size, void *arg)
     struct find *f = arg;
     if (info->dlpi_addr != f->bias || !info->dlpi_name || strcmp(info->dlpi_name, f->name) != 0)
         return 0;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
-        uintptr_t s = info->dlpi_addr + ph->p_vaddr;
-        if (s < lo)
-            lo = s;
-        if (s + ph->p_memsz > hi)
-            hi = s + ph->p_memsz;
-    }
-    f->lo = lo;
-    f->hi = hi;
+    rm_object_load_range(info, &f->lo, &f->hi);
     f->found = 1;
     return 1;
 }

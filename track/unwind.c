@@ -23,21 +23,28 @@ struct range_find {
     uintptr_t lo, hi;
 };
 
-static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+void rm_object_load_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi)
 {
-    (void)size;
-    struct range_find *rf = arg;
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    *lo = UINTPTR_MAX;
+    *hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD)
             continue;
         uintptr_t s = info->dlpi_addr + ph->p_vaddr;
-        if (s < lo)
-            lo = s;
-        if (s + ph->p_memsz > hi)
-            hi = s + ph->p_memsz;
+        if (s < *lo)
+            *lo = s;
+        if (s + ph->p_memsz > *hi)
+            *hi = s + ph->p_memsz;
     }
+}
+
+static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct range_find *rf = arg;
+    uintptr_t lo, hi;
+    rm_object_load_range(info, &lo, &hi);
     if (rf->addr >= lo && rf->addr < hi) {
         rf->lo = lo;
         rf->hi = hi;

@@ -9,6 +9,11 @@
  * that holds the tracker (the shim), whose frames are left out. */
 void rm_unwind_init(void);
 
+/* [lo, hi): from the lowest to the end of the highest PT_LOAD segment of a
+ * loaded object, as dl_iterate_phdr describes it (lo > hi when none). */
+struct dl_phdr_info;
+void rm_object_load_range(const struct dl_phdr_info *info, uintptr_t *lo, uintptr_t *hi);
+
 /* Leave out frames whose pc is in [lo, hi) instead (tests; 0,0 = none). */
 void rm_unwind_set_skip_range(uintptr_t lo, uintptr_t hi);
 void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi);
