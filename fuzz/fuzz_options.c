@@ -133,14 +133,24 @@ static unsigned long long digits_value(const char *s, size_t n, int *overflow)
  * HUP INT QUIT USR1 USR2 ALRM TERM URG WINCH PWR in any case, with or
  * without SIG; or a number of a catchable signal that is not a fault
  * (ILL TRAP ABRT BUS FPE SEGV SYS) nor one glibc keeps (32..SIGRTMIN-1). */
+static int model_signal_upper(const char *up, size_t n, long *out);
 static int model_signal(const char *v, size_t n, long *out)
 {
-    char up[16];
-    if (n >= sizeof up)
-        return 0;
+    /* Any length: a number may carry any count of leading zeros. */
+    char *up = malloc(n + 1);
+    if (!up)
+        abort();
     for (size_t i = 0; i < n; i++)
         up[i] = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 32) : v[i];
     up[n] = 0;
+    int ok = model_signal_upper(up, n, out);
+    free(up);
+    return ok;
+}
+
+/* model_signal on the upper-cased, NUL-terminated value. */
+static int model_signal_upper(const char *up, size_t n, long *out)
+{
     if (!strcmp(up, "NONE") || !strcmp(up, "0")) {
         *out = 0;
         return 1;
