@@ -6,6 +6,7 @@
 #include <malloc.h>
 #include <stdint.h>
 #include <string.h>
+#include "prim.h"
 #include "shim.h"
 #include "track.h"
 
@@ -41,6 +42,17 @@ static inline void *charge(void *p)
 static inline bool shim_exempt(void)
 {
     return !ratmem_shim_ready || (ratmem_shim_opts.leaks && ratmem_shim_guard);
+}
+
+/* While this thread writes a leak report or heap dump (guard held), the
+ * allocations of libdw and glibc under it come from the tracker's report
+ * heap (track/rheap.h), not the program's: NULL when it does not serve
+ * this one. */
+static inline void *private_alloc(size_t size, size_t align)
+{
+    if (__builtin_expect(ratmem_shim_guard == 0, 1))
+        return NULL;
+    return ratmem_track_private_alloc(size, align);
 }
 
 static inline void track_alloc(void *p, size_t size)
@@ -79,7 +91,9 @@ static inline bool track_free(void *p, const char *what, void *caller)
 SHIM_EXPORT void *malloc(size_t size)
 {
     shim_ensure_init();
-    void *p;
+    void *p = private_alloc(size, 0);
+    if (p)
+        return p;
     if (!ratmem_shim_opts.zero) {
         p = __libc_malloc(size);
     } else if (size >= CALLOC_THRESHOLD) {
@@ -96,7 +110,11 @@ SHIM_EXPORT void *malloc(size_t size)
 SHIM_EXPORT void *calloc(size_t n, size_t size)
 {
     shim_ensure_init();
-    void *p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
+    size_t total;
+    void *p;
+    if (!__builtin_mul_overflow(n, size, &total) && (p = private_alloc(total, 0)))
+        return p; /* always zeroed */
+    p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
     track_alloc(p, n * size);
     return p;
 }
@@ -113,6 +131,10 @@ SHIM_EXPORT void free(void *p)
 {
     if (!p)
         return;
+    if (__builtin_expect(ratmem_track_private_owns(p), 0)) {
+        ratmem_track_private_free(p);
+        return;
+    }
     /* Drop the record before the block goes back: once freed, another
      * thread may get the same address and record it anew.  A pointer that
      * is not a live block stops here (see libratmem-preload(7)). */
@@ -126,6 +148,20 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
     shim_ensure_init();
     if (!old)
         return malloc(size);
+    if (__builtin_expect(ratmem_track_private_owns(old), 0)) {
+        /* A report-heap block: resized there while reporting, else (it
+         * outlived its report) moved to the heap. */
+        void *n = ratmem_track_private_realloc(old, size);
+        if (n)
+            return n;
+        size_t keep = ratmem_track_private_usable(old);
+        n = malloc(size);
+        if (!n)
+            return NULL;
+        memcpy(n, old, keep < size ? keep : size);
+        ratmem_track_private_free(old);
+        return n;
+    }
     /* The record goes first: once glibc frees a moved block, another thread
      * may get its address and record it anew.  The block is recorded again
      * with this call's stack, as valgrind does for realloc.  A pointer that
@@ -183,7 +219,10 @@ SHIM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
 static void *aligned(size_t align, size_t size)
 {
     shim_ensure_init();
-    void *p = charge(__libc_memalign(align, size));
+    void *p = private_alloc(size, align);
+    if (p)
+        return p;
+    p = charge(__libc_memalign(align, size));
     if (ratmem_shim_opts.zero)
         zero_block(p);
     track_alloc(p, size);
@@ -220,7 +259,10 @@ SHIM_EXPORT void *memalign(size_t align, size_t size)
 SHIM_EXPORT void *valloc(size_t size)
 {
     shim_ensure_init();
-    void *p = charge(__libc_valloc(size));
+    void *p = private_alloc(size, ratmem_page_size());
+    if (p)
+        return p;
+    p = charge(__libc_valloc(size));
     if (ratmem_shim_opts.zero)
         zero_block(p);
     track_alloc(p, size);

@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -26,6 +27,7 @@
 #include "outfile.h"
 #include "regions.h"
 #include "report.h"
+#include "rheap.h"
 #include "scan.h"
 #include "stackdb.h"
 #include "suppress.h"
@@ -1238,6 +1240,71 @@ START_TEST(test_fast_unwind_matches_libunwind)
 }
 END_TEST
 
+/* The report heap: declines outside enter/leave; zeroed, aligned blocks
+ * that glibc's malloc_usable_size measures; the newest block's space comes
+ * back on free and grows in place; a report leaving nothing live resets
+ * it, one leaving a block keeps that block intact. */
+START_TEST(test_report_heap)
+{
+    ck_assert_ptr_null(rm_rheap_alloc(10, 0)); /* not active */
+    rm_rheap_enter();
+    ck_assert(rm_rheap_active());
+    char *a = rm_rheap_alloc(10, 0);
+    ck_assert_ptr_nonnull(a);
+    ck_assert(rm_rheap_owns(a));
+    ck_assert_uint_eq((uintptr_t)a % 16, 0);
+    ck_assert_uint_eq(rm_rheap_usable(a), 16);
+    ck_assert_uint_eq(malloc_usable_size(a), 16); /* glibc reads our header */
+    for (int i = 0; i < 16; i++)
+        ck_assert_int_eq(a[i], 0);
+    memset(a, 0xab, 16);
+    char *b = rm_rheap_alloc(100, 4096);
+    ck_assert_uint_eq((uintptr_t)b % 4096, 0);
+    ck_assert_uint_eq(malloc_usable_size(b), 112);
+    /* free the newest: its space comes back, zeroed */
+    rm_rheap_free(b);
+    char *c = rm_rheap_alloc(100, 0);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_ptr_eq(c, b);
+    for (int i = 0; i < 112; i++)
+        ck_assert_int_eq(c[i], 0);
+    /* the newest grows in place, an older one moves with its contents */
+    memset(c, 0x11, 100);
+    char *c2 = rm_rheap_realloc(c, 5000);
+    ck_assert_ptr_eq(c2, c);
+    ck_assert_int_eq(c2[99], 0x11);
+    ck_assert_int_eq(c2[4999], 0);
+    char *a2 = rm_rheap_realloc(a, 64);
+    ck_assert_ptr_ne(a2, a);
+    ck_assert_int_eq(a2[15], (char)0xab);
+    ck_assert_int_eq(a2[16], 0);
+    ck_assert_uint_eq(rm_rheap_live(), 2);
+    ck_assert_ptr_null(rm_rheap_alloc((size_t)1 << 31, 0)); /* past the region */
+    ck_assert_ptr_null(rm_rheap_alloc(8, 24));               /* not a power of two */
+    rm_rheap_free(a2);
+    rm_rheap_free(c2);
+    ck_assert_uint_eq(rm_rheap_live(), 0);
+    rm_rheap_leave();
+    ck_assert(!rm_rheap_active());
+    /* reset: the next report starts at the bottom again, on zeroed pages */
+    rm_rheap_enter();
+    char *d = rm_rheap_alloc(10, 0);
+    ck_assert_ptr_eq(d, a);
+    ck_assert_int_eq(d[0], 0);
+    strcpy(d, "kept");
+    rm_rheap_leave(); /* d is live: no reset */
+    rm_rheap_enter();
+    char *e = rm_rheap_alloc(10, 0);
+    ck_assert_ptr_ne(e, d);
+    rm_rheap_free(e);
+    rm_rheap_leave();
+    ck_assert_str_eq(d, "kept");
+    ck_assert_ptr_null(rm_rheap_realloc(d, 100)); /* not active: the caller moves it */
+    rm_rheap_free(d); /* from outside a report: only counted */
+    ck_assert_uint_eq(rm_rheap_live(), 0);
+}
+END_TEST
+
 static Suite *track_suite(void)
 {
     Suite *s = suite_create("track");
@@ -1271,6 +1338,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_report_order_and_counts);
     tcase_add_test(tc, test_dump_groups);
     tcase_add_test(tc, test_dump_path);
+    tcase_add_test(tc, test_report_heap);
     suite_add_tcase(s, tc);
     tc = tcase_create("seam");
     tcase_set_timeout(tc, 60);

@@ -80,6 +80,17 @@ void rm_mem_unmap_scratch(void *p, size_t len)
     atomic_fetch_sub_explicit(&rm_mem_scratch, len, memory_order_relaxed);
 }
 
+void rm_mem_scratch_add(size_t len)
+{
+    atomic_fetch_add_explicit(&rm_mem_scratch, len, memory_order_relaxed);
+    note_peak();
+}
+
+void rm_mem_scratch_sub(size_t len)
+{
+    atomic_fetch_sub_explicit(&rm_mem_scratch, len, memory_order_relaxed);
+}
+
 size_t rm_mem_bytes(void)
 {
     return atomic_load_explicit(&rm_mem_persistent, memory_order_relaxed);

@@ -18,6 +18,11 @@ void *rm_mem_map_scratch(size_t len);
 void rm_mem_unmap(void *p, size_t len);
 void rm_mem_unmap_scratch(void *p, size_t len);
 
+/* Scratch memory obtained elsewhere (the report heap's committed bytes):
+ * counted with the scratch bytes, in the peak too. */
+void rm_mem_scratch_add(size_t len);
+void rm_mem_scratch_sub(size_t len);
+
 /* Bytes currently mapped by rm_mem_map (persistent tracker memory). */
 size_t rm_mem_bytes(void);
 /* Peak of the persistent plus scratch bytes. */

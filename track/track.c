@@ -17,6 +17,7 @@
 #include "msg.h"
 #include "prim.h"
 #include "regions.h"
+#include "rheap.h"
 #include "report.h"
 #include "fastunwind.h"
 #include "stackdb.h"
@@ -202,9 +203,30 @@ static void quota_figures(struct rm_report_req *req)
     }
 }
 
+void *ratmem_track_private_alloc(size_t size, size_t align)
+{
+    return rm_rheap_alloc(size, align);
+}
+
+void *ratmem_track_private_realloc(void *p, size_t size)
+{
+    return rm_rheap_realloc(p, size);
+}
+
+size_t ratmem_track_private_usable(const void *p)
+{
+    return rm_rheap_usable(p);
+}
+
+void ratmem_track_private_free(void *p)
+{
+    rm_rheap_free(p);
+}
+
 int ratmem_track_dump(const char *path)
 {
     pthread_mutex_lock(&rm_report_lock);
+    rm_rheap_enter();
     const struct ratmem_options *o = opts_now();
     if (!o)
         o = defaults();
@@ -212,6 +234,7 @@ int ratmem_track_dump(const char *path)
                                  .dump_seq = rm_dump_next_seq() };
     quota_figures(&req);
     int err = rm_dump_run(&req, path);
+    rm_rheap_leave();
     pthread_mutex_unlock(&rm_report_lock);
     return err;
 }
@@ -259,7 +282,9 @@ int ratmem_track_report(const char *path, bool *leaks_found)
         sp = (uintptr_t)&rr;
     if ((uintptr_t)&regs < sp)
         sp = (uintptr_t)&regs;
+    rm_rheap_enter();
     int r = report_at(path, leaks_found, sp, &rr);
+    rm_rheap_leave();
     pthread_mutex_unlock(&rm_report_lock);
     return r;
 }

@@ -42,6 +42,24 @@ void ratmem_track_dlclose(void *handle);
  * what it cached about code addresses.  Cheap, no lock, any time. */
 void ratmem_track_modules_changed(void);
 
+/* The report heap (track/rheap.h).  While this thread writes a report or
+ * a dump, the guarded allocations of libdw and glibc under it come from
+ * the tracker's own region, not the program's heap: alloc (align 0 = 16)
+ * and realloc return NULL when the region does not serve this call (not
+ * reporting, or no room), and the caller goes to glibc.  Any pointer in the
+ * region, whenever freed or resized, belongs to it (owns). */
+#include <stdint.h>
+extern uintptr_t rm_rheap_base;
+extern size_t rm_rheap_len;
+static inline bool ratmem_track_private_owns(const void *p)
+{
+    return (uintptr_t)p - rm_rheap_base < rm_rheap_len;
+}
+void *ratmem_track_private_alloc(size_t size, size_t align);
+void *ratmem_track_private_realloc(void *p, size_t size);
+size_t ratmem_track_private_usable(const void *p);
+void ratmem_track_private_free(void *p);
+
 /* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
  * munmap, after the real call succeeded, outside the guard only): their
  * contents are roots, as pymalloc's arenas hold pointers to malloc'ed
