@@ -1242,7 +1242,7 @@ END_TEST
 
 /* The report heap: declines outside enter/leave; zeroed, aligned blocks
  * that glibc's malloc_usable_size measures; the newest block's space comes
- * back on free and grows in place; a report leaving nothing live resets
+ * back on free and grows in place; a report leaving nothing live unmaps
  * it, one leaving a block keeps that block intact. */
 START_TEST(test_report_heap)
 {
@@ -1286,10 +1286,16 @@ START_TEST(test_report_heap)
     ck_assert_uint_eq(rm_rheap_live(), 0);
     rm_rheap_leave();
     ck_assert(!rm_rheap_active());
-    /* reset: the next report starts at the bottom again, on zeroed pages */
+    /* nothing live: the region is unmapped; the next report maps a fresh one */
+    ck_assert(!rm_rheap_owns(a));
+    uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
+    errno = 0;
+    ck_assert_int_eq(msync((void *)page, 4096, MS_ASYNC), -1);
+    ck_assert_int_eq(errno, ENOMEM);
     rm_rheap_enter();
     char *d = rm_rheap_alloc(10, 0);
-    ck_assert_ptr_eq(d, a);
+    ck_assert_ptr_nonnull(d);
+    ck_assert(rm_rheap_owns(d));
     ck_assert_int_eq(d[0], 0);
     strcpy(d, "kept");
     rm_rheap_leave(); /* d is live: no reset */

@@ -16,24 +16,22 @@
 /* The chunk-header bit glibc's malloc_usable_size reads as "mmapped". */
 #define RH_IS_MMAPPED 2
 
-/* The region (set once by the reporting thread, read by any free). */
-uintptr_t rm_rheap_base;
-size_t rm_rheap_len;
+/* The region (see rheap.h for who writes it). */
+_Atomic uintptr_t rm_rheap_base;
+_Atomic size_t rm_rheap_len;
 
 /* Owned by the thread holding the tracker's report lock: the bump offset,
  * its high-water mark since the last reset, the bytes counted as scratch. */
 static size_t rh_next, rh_high, rh_counted;
-/* Whether the reservation was tried (it is tried once per process). */
-static bool rh_tried;
 /* Blocks handed out and not freed: any thread may free one. */
 static _Atomic size_t rh_live;
 static __thread bool rh_active __attribute__((tls_model("initial-exec")));
 
+/* Map the region if it is not (no block of the heap is live then). */
 static bool reserve(void)
 {
-    if (rh_tried)
-        return rm_rheap_len != 0;
-    rh_tried = true;
+    if (atomic_load_explicit(&rm_rheap_len, memory_order_relaxed))
+        return true;
     void *p = ratmem_prim_mmap(NULL, RH_RESERVE, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (ratmem_prim_failed(p))
@@ -41,8 +39,8 @@ static bool reserve(void)
     /* Small, short-lived blocks: transparent huge pages would only make
      * each touched byte cost 2 MiB of memory. */
     ratmem_prim_madvise(p, RH_RESERVE, MADV_NOHUGEPAGE);
-    rm_rheap_base = (uintptr_t)p;
-    rm_rheap_len = RH_RESERVE;
+    atomic_store_explicit(&rm_rheap_base, (uintptr_t)p, memory_order_relaxed);
+    atomic_store_explicit(&rm_rheap_len, RH_RESERVE, memory_order_release);
     return true;
 }
 
@@ -64,13 +62,18 @@ size_t rm_rheap_live(void)
 void rm_rheap_leave(void)
 {
     rh_active = false;
-    if (!rm_rheap_len || atomic_load_explicit(&rh_live, memory_order_acquire) != 0)
-        return; /* blocks outlived the report: the space stays theirs */
-    size_t used = ratmem_page_round(rh_high);
-    if (used)
-        ratmem_prim_madvise((void *)rm_rheap_base, used, MADV_DONTNEED); /* zero again */
+    size_t len = atomic_load_explicit(&rm_rheap_len, memory_order_relaxed);
+    if (!len || atomic_load_explicit(&rh_live, memory_order_acquire) != 0)
+        return; /* blocks outlived the report: the region stays theirs */
+    atomic_store_explicit(&rm_rheap_len, 0, memory_order_release);
+    ratmem_prim_munmap((void *)atomic_load_explicit(&rm_rheap_base, memory_order_relaxed), len);
     rm_mem_scratch_sub(rh_counted);
     rh_next = rh_high = rh_counted = 0;
+}
+
+static inline uintptr_t base(void)
+{
+    return atomic_load_explicit(&rm_rheap_base, memory_order_relaxed);
 }
 
 static inline size_t *size_field(const void *p)
@@ -95,7 +98,7 @@ void *rm_rheap_alloc(size_t size, size_t align)
     size_t start = (rh_next + RH_HDR + align - 1) & ~(align - 1);
     if (start + usable > RH_RESERVE)
         return NULL;
-    char *p = (char *)(rm_rheap_base + start);
+    char *p = (char *)(base() + start);
     *size_field(p) = (usable + RH_HDR) | RH_IS_MMAPPED;
     rh_next = start + usable;
     if (rh_next > rh_high) {
@@ -113,11 +116,11 @@ void rm_rheap_free(void *p)
 {
     /* The newest block's space comes back at once (libdw's temporary
      * buffers); it is zeroed for its next user. */
-    if (rh_active && (uintptr_t)p - rm_rheap_base + rm_rheap_usable(p) == rh_next) {
+    if (rh_active && (uintptr_t)p - base() + rm_rheap_usable(p) == rh_next) {
         size_t usable = rm_rheap_usable(p);
         memset(p, 0, usable);
         *size_field(p) = 0;
-        rh_next = (uintptr_t)p - rm_rheap_base - RH_HDR;
+        rh_next = (uintptr_t)p - base() - RH_HDR;
     }
     atomic_fetch_sub_explicit(&rh_live, 1, memory_order_release);
 }
@@ -130,7 +133,7 @@ void *rm_rheap_realloc(void *p, size_t size)
     size_t usable = size ? (size + 15) & ~(size_t)15 : 16;
     if (usable <= old)
         return p; /* shrinking keeps the block as it is */
-    uintptr_t off = (uintptr_t)p - rm_rheap_base;
+    uintptr_t off = (uintptr_t)p - base();
     if (off + old == rh_next && off + usable <= RH_RESERVE) {
         /* The newest block grows in place (fresh bytes are zero). */
         *size_field(p) = (usable + RH_HDR) | RH_IS_MMAPPED;

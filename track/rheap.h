@@ -15,8 +15,9 @@
  * chunk header marked "mmapped", so that glibc's own malloc_usable_size
  * answers for it.  Freeing the newest block gives its space back; other
  * frees only count.  When a report ends with no block of the heap left
- * live, the whole region is given back and the next report starts afresh;
- * blocks that outlive a report stay valid (the region is never unmapped).
+ * live, the region is unmapped (no lasting address-space cost: a program
+ * under RLIMIT_AS keeps its budget) and the next report maps one afresh;
+ * blocks that outlive a report keep the region, and stay valid.
  *
  * Threads: only the thread writing a report allocates (it holds the
  * tracker's report lock, which fork also takes); any thread may free a
@@ -26,14 +27,17 @@
 #ifndef RATMEM_TRACK_RHEAP_H
 #define RATMEM_TRACK_RHEAP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The region, [rm_rheap_base, rm_rheap_base + rm_rheap_len): set once,
- * never moved.  Zero until the first report allocates. */
-extern uintptr_t rm_rheap_base;
-extern size_t rm_rheap_len;
+/* The region, [rm_rheap_base, rm_rheap_base + rm_rheap_len), or none
+ * when rm_rheap_len is 0.  Written by the reporting thread only while no
+ * block of the heap is live (base first, then len with release order; on
+ * unmapping len alone goes to 0), read by any free. */
+extern _Atomic uintptr_t rm_rheap_base;
+extern _Atomic size_t rm_rheap_len;
 
 /* Report lock held: this thread's allocations (through the interposed
  * malloc family, guard held) go to the report heap until leave. */
@@ -53,7 +57,8 @@ size_t rm_rheap_usable(const void *p);
 
 static inline bool rm_rheap_owns(const void *p)
 {
-    return (uintptr_t)p - rm_rheap_base < rm_rheap_len;
+    size_t len = atomic_load_explicit(&rm_rheap_len, memory_order_acquire);
+    return len && (uintptr_t)p - atomic_load_explicit(&rm_rheap_base, memory_order_relaxed) < len;
 }
 
 /* Live blocks and bytes handed out since the last reset (for tests). */

@@ -48,12 +48,10 @@ void ratmem_track_modules_changed(void);
  * and realloc return NULL when the region does not serve this call (not
  * reporting, or no room), and the caller goes to glibc.  Any pointer in the
  * region, whenever freed or resized, belongs to it (owns). */
-#include <stdint.h>
-extern uintptr_t rm_rheap_base;
-extern size_t rm_rheap_len;
+#include "rheap.h"
 static inline bool ratmem_track_private_owns(const void *p)
 {
-    return (uintptr_t)p - rm_rheap_base < rm_rheap_len;
+    return rm_rheap_owns(p);
 }
 void *ratmem_track_private_alloc(size_t size, size_t align);
 void *ratmem_track_private_realloc(void *p, size_t size);
