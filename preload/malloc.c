@@ -132,7 +132,9 @@ SHIM_EXPORT void free(void *p)
     if (!p)
         return;
     if (__builtin_expect(ratmem_track_private_owns(p), 0)) {
-        ratmem_track_private_free(p);
+        ratmem_shim_guard++;
+        ratmem_track_private_free(p, "free", __builtin_return_address(0));
+        ratmem_shim_guard--;
         return;
     }
     /* Drop the record before the block goes back: once freed, another
@@ -151,7 +153,14 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
     if (__builtin_expect(ratmem_track_private_owns(old), 0)) {
         /* A report-heap block: resized there while reporting, else (it
          * outlived its report) moved to the heap. */
-        void *n = ratmem_track_private_realloc(old, size);
+        ratmem_shim_guard++;
+        bool ok = ratmem_track_private_check(old, "realloc", __builtin_return_address(0));
+        void *n = ok ? ratmem_track_private_realloc(old, size) : NULL;
+        ratmem_shim_guard--;
+        if (!ok) {
+            errno = EINVAL;
+            return NULL;
+        }
         if (n)
             return n;
         size_t keep = ratmem_track_private_usable(old);
@@ -159,7 +168,9 @@ SHIM_EXPORT void *realloc(void *old, size_t size)
         if (!n)
             return NULL;
         memcpy(n, old, keep < size ? keep : size);
-        ratmem_track_private_free(old);
+        ratmem_shim_guard++;
+        ratmem_track_private_free(old, "realloc", __builtin_return_address(0));
+        ratmem_shim_guard--;
         return n;
     }
     /* The record goes first: once glibc frees a moved block, another thread

@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "badfree.h"
 #include "exempt.h"
@@ -1240,10 +1241,43 @@ START_TEST(test_fast_unwind_matches_libunwind)
 }
 END_TEST
 
+/* The dump's time stamp: the same fields as gmtime_r, leap days and
+ * century years included. */
+START_TEST(test_utc_fields)
+{
+    uint64_t samples[] = { 0, 59, 86399, 86400, 951782399, 951782400, 951868800, 1709164800,
+                           4107542400ULL, 4102444799ULL, 1795996800, 2000000000, 253402300799ULL };
+    for (size_t i = 0; i < sizeof samples / sizeof samples[0] + 2000; i++) {
+        uint64_t t = i < sizeof samples / sizeof samples[0] ? samples[i]
+                                                           : (uint64_t)i * 7919 * 86400 / 13 + i;
+        time_t tt = (time_t)t;
+        struct tm tm;
+        ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
+        unsigned v[6];
+        rm_utc_fields(t, v);
+        ck_assert_uint_eq(v[0], (unsigned)tm.tm_year + 1900);
+        ck_assert_uint_eq(v[1], (unsigned)tm.tm_mon + 1);
+        ck_assert_uint_eq(v[2], (unsigned)tm.tm_mday);
+        ck_assert_uint_eq(v[3], (unsigned)tm.tm_hour);
+        ck_assert_uint_eq(v[4], (unsigned)tm.tm_min);
+        ck_assert_uint_eq(v[5], (unsigned)tm.tm_sec);
+    }
+}
+END_TEST
+
 /* The report heap: declines outside enter/leave; zeroed, aligned blocks
  * that glibc's malloc_usable_size measures; the newest block's space comes
- * back on free and grows in place; a report leaving nothing live unmaps
- * it, one leaving a block keeps that block intact. */
+ * back zeroed on free and grows in place over zeroed bytes; double frees
+ * and interior pointers are refused; a report leaving nothing live unmaps
+ * it; one leaving a block keeps that block intact, gives the dead pages
+ * back and starts the next report right after it. */
+static bool mapped(const void *p)
+{
+    uintptr_t page = (uintptr_t)p & ~(uintptr_t)4095;
+    errno = 0;
+    return msync((void *)page, 4096, MS_ASYNC) == 0;
+}
+
 START_TEST(test_report_heap)
 {
     ck_assert_ptr_null(rm_rheap_alloc(10, 0)); /* not active */
@@ -1252,6 +1286,7 @@ START_TEST(test_report_heap)
     char *a = rm_rheap_alloc(10, 0);
     ck_assert_ptr_nonnull(a);
     ck_assert(rm_rheap_owns(a));
+    ck_assert(rm_rheap_valid(a));
     ck_assert_uint_eq((uintptr_t)a % 16, 0);
     ck_assert_uint_eq(rm_rheap_usable(a), 16);
     ck_assert_uint_eq(malloc_usable_size(a), 16); /* glibc reads our header */
@@ -1261,53 +1296,69 @@ START_TEST(test_report_heap)
     char *b = rm_rheap_alloc(100, 4096);
     ck_assert_uint_eq((uintptr_t)b % 4096, 0);
     ck_assert_uint_eq(malloc_usable_size(b), 112);
-    /* free the newest: its space comes back, zeroed */
-    rm_rheap_free(b);
+    memset(b, 0xcd, 112);
+    ck_assert(!rm_rheap_free(b + 16));  /* a block's middle: refused */
+    ck_assert(rm_rheap_free(b));        /* the newest: its space comes back */
+    ck_assert(!rm_rheap_free(b));       /* twice: refused, nothing changes */
     char *c = rm_rheap_alloc(100, 0);
-    ck_assert_ptr_nonnull(c);
     ck_assert_ptr_eq(c, b);
     for (int i = 0; i < 112; i++)
         ck_assert_int_eq(c[i], 0);
-    /* the newest grows in place, an older one moves with its contents */
+    /* a dirty block above c, rolled back: c then grows over zeroed bytes */
     memset(c, 0x11, 100);
+    char *x = rm_rheap_alloc(3000, 0);
+    memset(x, 0x77, 3000);
+    ck_assert(rm_rheap_free(x));
     char *c2 = rm_rheap_realloc(c, 5000);
     ck_assert_ptr_eq(c2, c);
     ck_assert_int_eq(c2[99], 0x11);
-    ck_assert_int_eq(c2[4999], 0);
-    char *a2 = rm_rheap_realloc(a, 64);
+    for (int i = 112; i < 5008; i++)
+        ck_assert_int_eq(c2[i], 0);
+    char *a2 = rm_rheap_realloc(a, 64);  /* not the newest: moves */
     ck_assert_ptr_ne(a2, a);
+    ck_assert(!rm_rheap_valid(a));
     ck_assert_int_eq(a2[15], (char)0xab);
     ck_assert_int_eq(a2[16], 0);
     ck_assert_uint_eq(rm_rheap_live(), 2);
-    ck_assert_ptr_null(rm_rheap_alloc((size_t)1 << 31, 0)); /* past the region */
-    ck_assert_ptr_null(rm_rheap_alloc(8, 24));               /* not a power of two */
-    rm_rheap_free(a2);
-    rm_rheap_free(c2);
+    ck_assert_ptr_null(rm_rheap_alloc((size_t)1 << 31, 0));    /* past the region */
+    ck_assert_ptr_null(rm_rheap_realloc(a2, SIZE_MAX - 30));  /* no wrap-around */
+    ck_assert_ptr_null(rm_rheap_alloc(8, 24));                 /* not a power of two */
+    ck_assert(rm_rheap_free(a2));
+    ck_assert(rm_rheap_free(c2));
     ck_assert_uint_eq(rm_rheap_live(), 0);
     rm_rheap_leave();
     ck_assert(!rm_rheap_active());
     /* nothing live: the region is unmapped; the next report maps a fresh one */
     ck_assert(!rm_rheap_owns(a));
-    uintptr_t page = (uintptr_t)a & ~(uintptr_t)4095;
-    errno = 0;
-    ck_assert_int_eq(msync((void *)page, 4096, MS_ASYNC), -1);
+    ck_assert(!mapped(a));
     ck_assert_int_eq(errno, ENOMEM);
+
     rm_rheap_enter();
     char *d = rm_rheap_alloc(10, 0);
-    ck_assert_ptr_nonnull(d);
     ck_assert(rm_rheap_owns(d));
-    ck_assert_int_eq(d[0], 0);
     strcpy(d, "kept");
-    rm_rheap_leave(); /* d is live: no reset */
+    char *big = rm_rheap_alloc(1 << 20, 0); /* dead by the end of the report */
+    memset(big, 0x55, 1 << 20);
+    char *tmp = rm_rheap_alloc(64, 0);
+    ck_assert(rm_rheap_free(big));          /* not the newest: only marked */
+    ck_assert(rm_rheap_free(tmp));
+    rm_rheap_leave();                       /* d is live: the region stays */
+    ck_assert(rm_rheap_owns(d));
+    ck_assert_str_eq(d, "kept");
     rm_rheap_enter();
     char *e = rm_rheap_alloc(10, 0);
-    ck_assert_ptr_ne(e, d);
-    rm_rheap_free(e);
+    ck_assert_ptr_eq(e, d + 16 + 16);       /* right after d */
+    for (int i = 0; i < 4096; i++)          /* over big's old bytes: zero */
+        ck_assert_int_eq(e[i], 0);
+    ck_assert(rm_rheap_free(e));
     rm_rheap_leave();
-    ck_assert_str_eq(d, "kept");
     ck_assert_ptr_null(rm_rheap_realloc(d, 100)); /* not active: the caller moves it */
-    rm_rheap_free(d); /* from outside a report: only counted */
+    ck_assert(rm_rheap_free(d));  /* from outside a report: marked, counted */
+    ck_assert(!rm_rheap_free(d));
     ck_assert_uint_eq(rm_rheap_live(), 0);
+    rm_rheap_enter();
+    rm_rheap_leave();              /* now nothing is live: unmapped */
+    ck_assert(!rm_rheap_owns(d));
 }
 END_TEST
 
@@ -1345,6 +1396,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_dump_groups);
     tcase_add_test(tc, test_dump_path);
     tcase_add_test(tc, test_report_heap);
+    tcase_add_test(tc, test_utc_fields);
     suite_add_tcase(s, tc);
     tc = tcase_create("seam");
     tcase_set_timeout(tc, 60);

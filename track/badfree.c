@@ -71,11 +71,17 @@ bool rm_badfree_check(uintptr_t p, const char *what, uintptr_t caller)
      * a pointer glibc could not have made is refused. */
     if (rm_table_untracked() && rm_badfree_plausible(p))
         return true;
+    rm_badfree_report(p, what, caller);
+    return false;
+}
+
+void rm_badfree_report(uintptr_t p, const char *what, uintptr_t caller)
+{
     uint64_t n = atomic_fetch_add_explicit(&rm_badfree_n, 1, memory_order_relaxed) + 1;
     if (n > RM_BADFREE_MSGS) {
         if (n == RM_BADFREE_MSGS + 1)
             ratmem_msg("further invalid frees are counted in the report, not shown");
-        return false;
+        return;
     }
     struct rm_symbolizer *sy = rm_sym_open();
     struct rm_frame_info fi;
@@ -85,5 +91,4 @@ bool rm_badfree_check(uintptr_t p, const char *what, uintptr_t caller)
                what, (void *)p, fi.function ? fi.function : "??",
                fi.module[0] ? fi.module : "<unknown module>", (unsigned long)fi.offset);
     rm_sym_close(sy);
-    return false;
 }

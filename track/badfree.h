@@ -19,6 +19,10 @@
  * false when it is not a live block (reported; drop the call). */
 bool rm_badfree_check(uintptr_t p, const char *what, uintptr_t caller);
 
+/* Count p as an invalid free and say so (one line naming the caller, up
+ * to a limit); the caller drops the call. */
+void rm_badfree_report(uintptr_t p, const char *what, uintptr_t caller);
+
 /* Invalid frees seen so far (report summary). */
 uint64_t rm_badfree_count(void);
 

@@ -389,17 +389,29 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
     }
 }
 
-/* "2026-11-26T01:39:51.123Z" (UTC, no locale, no allocation). */
+void rm_utc_fields(uint64_t secs, unsigned v[6])
+{
+    /* Days since 1970-01-01 to a proleptic Gregorian date, counted from
+     * 0000-03-01 so that the leap day ends each 4/100/400-year cycle. */
+    uint64_t days = secs / 86400, rem = secs % 86400;
+    uint64_t z = days + 719468, era = z / 146097, doe = z - era * 146097;
+    uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    unsigned m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    v[0] = (unsigned)(yoe + era * 400 + (m <= 2));
+    v[1] = m;
+    v[2] = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    v[3] = (unsigned)(rem / 3600);
+    v[4] = (unsigned)(rem % 3600 / 60);
+    v[5] = (unsigned)(rem % 60);
+}
+
+/* "2026-11-26T01:39:51.123Z" (UTC, no locale, no allocation: gmtime_r
+ * would make glibc read and keep the time zone on its first call). */
 static void out_time(struct rm_out *o, uint64_t ms)
 {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    if (!gmtime_r(&secs, &tm)) {
-        rm_out_u64(o, ms);
-        return;
-    }
-    unsigned v[6] = { (unsigned)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday,
-                      (unsigned)tm.tm_hour, (unsigned)tm.tm_min, (unsigned)tm.tm_sec };
+    unsigned v[6];
+    rm_utc_fields(ms / 1000, v);
     static const char sep[] = "--T::.";
     for (int i = 0; i < 6; i++) {
         if (i)

@@ -42,4 +42,8 @@ struct rm_report_req {
  * *tot receives the totals (may be NULL). */
 int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *tot);
 
+/* secs since the epoch as UTC year, month, day, hour, minute, second
+ * (what gmtime_r gives, without touching the time zone). */
+void rm_utc_fields(uint64_t secs, unsigned v[6]);
+
 #endif

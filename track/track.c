@@ -218,9 +218,18 @@ size_t ratmem_track_private_usable(const void *p)
     return rm_rheap_usable(p);
 }
 
-void ratmem_track_private_free(void *p)
+bool ratmem_track_private_check(void *p, const char *what, void *caller)
 {
-    rm_rheap_free(p);
+    if (rm_rheap_valid(p))
+        return true;
+    rm_badfree_report((uintptr_t)p, what, (uintptr_t)caller);
+    return false;
+}
+
+void ratmem_track_private_free(void *p, const char *what, void *caller)
+{
+    if (!rm_rheap_free(p))
+        rm_badfree_report((uintptr_t)p, what, (uintptr_t)caller);
 }
 
 int ratmem_track_dump(const char *path)

@@ -44,10 +44,14 @@ void ratmem_track_modules_changed(void);
 
 /* The report heap (track/rheap.h).  While this thread writes a report or
  * a dump, the guarded allocations of libdw and glibc under it come from
- * the tracker's own region, not the program's heap: alloc (align 0 = 16)
- * and realloc return NULL when the region does not serve this call (not
- * reporting, or no room), and the caller goes to glibc.  Any pointer in the
- * region, whenever freed or resized, belongs to it (owns). */
+ * the tracker's own region, not the program's: alloc (align 0 = 16) and
+ * realloc return NULL when the region does not serve this call (not
+ * reporting, no room, inside a signal handler that interrupted the heap),
+ * and the caller goes to glibc.  Any pointer in the region (owns) belongs
+ * to it, whenever freed or resized: check says whether it is a live block
+ * of the region, and when it is not, counts and reports it as an invalid
+ * free of what ("free", "realloc") from caller; free does the same for a
+ * pointer that is not (a double free).  The caller holds the guard. */
 #include "rheap.h"
 static inline bool ratmem_track_private_owns(const void *p)
 {
@@ -56,7 +60,8 @@ static inline bool ratmem_track_private_owns(const void *p)
 void *ratmem_track_private_alloc(size_t size, size_t align);
 void *ratmem_track_private_realloc(void *p, size_t size);
 size_t ratmem_track_private_usable(const void *p);
-void ratmem_track_private_free(void *p);
+bool ratmem_track_private_check(void *p, const char *what, void *caller);
+void ratmem_track_private_free(void *p, const char *what, void *caller);
 
 /* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
  * munmap, after the real call succeeded, outside the guard only): their

@@ -7,13 +7,17 @@
  *
  * Before the reports the program frees 100000 small blocks, so that glibc's
  * bins are full: any malloc the report made through glibc would change the
- * counts (a large one makes glibc consolidate the fast bins). */
+ * counts (a large one makes glibc consolidate the fast bins).  Afterwards
+ * the report heap's 1 GiB region must be gone from /proc/self/maps: it is
+ * unmapped when a report ends with nothing of it live.  Exits 77 where a
+ * 1 GiB reservation cannot be had (an address-space limit). */
 #define _GNU_SOURCE
 #pragma GCC optimize("O0", "no-optimize-sibling-calls", "no-inline")
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "ratmem.h"
 
 #define N 100000
@@ -39,12 +43,36 @@ static int same(const struct mallinfo2 *a, const struct mallinfo2 *b, const char
     return 1;
 }
 
+/* Mappings of exactly 1 GiB (the report heap's size) in this process. */
+static int gib_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi - lo == 1UL << 30)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: report_heap DIR\n");
         return 2;
     }
+    void *probe = mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (probe == MAP_FAILED) {
+        printf("skip: no 1 GiB of address space for the report heap\n");
+        return 77;
+    }
+    munmap(probe, 1UL << 30);
+    int gib_before = gib_mappings();
     char p1[4096], p2[4096], p3[4096];
     snprintf(p1, sizeof p1, "%s/r1.json", argv[1]);
     snprintf(p2, sizeof p2, "%s/r2.json", argv[1]);
@@ -73,6 +101,11 @@ int main(int argc, char **argv)
     if (!same(&before, &after1, "first report") || !same(&before, &after2, "second report") ||
         !same(&before, &after3, "heap dump"))
         return 1;
+    int gib_after = gib_mappings();
+    if (gib_after != gib_before) {
+        printf("FAILED: %d mapping(s) of 1 GiB before the reports, %d after\n", gib_before, gib_after);
+        return 1;
+    }
     printf("heap untouched\n");
     return 0;
 }
