@@ -166,21 +166,23 @@ def main():
                         secs, stacks, peak, live = read_reports(repdir)
                         tracker.setdefault(name, []).append((secs / wall, stacks, peak, live))
         names = [c[0] for c in configs if c[0] != "bare"]
-        print(f"ratmem benchmark: medians of {args.rounds} round(s), configurations alternating; ratios to bare")
+        print(f"ratmem benchmark: {args.rounds} round(s), configurations alternating; each cell is the median")
+        print("over rounds of the ratio to the bare run of the same round (pairs within a round cancel slow")
+        print("drifts in the machine's load); bare s is the median bare time")
         hdr = f"{'workload':<16}{'bare s':>9}" + "".join(f"{n + ' t':>11}" for n in names) \
             + "".join(f"{n + ' rss':>12}" for n in names)
         print(hdr)
         print("-" * len(hdr))
         for name, _, _ in wls:
             bw = statistics.median(w for w, _ in results[(name, "bare")])
-            br = statistics.median(r for _, r in results[(name, "bare")])
             row = f"{name:<16}{bw:>9.3f}"
+            bare = results[(name, "bare")]
             for n in names:
-                w = statistics.median(x for x, _ in results[(name, n)])
-                row += f"{w / bw:>11.2f}" if (name, n) not in failed else f"{'fail':>11}"
+                w = paired(results[(name, n)], bare, 0)
+                row += f"{w:>11.2f}" if (name, n) not in failed else f"{'fail':>11}"
             for n in names:
-                r = statistics.median(x for _, x in results[(name, n)])
-                row += f"{r / br:>12.2f}" if (name, n) not in failed else f"{'fail':>12}"
+                r = paired(results[(name, n)], bare, 1)
+                row += f"{r:>12.2f}" if (name, n) not in failed else f"{'fail':>12}"
             print(row)
         if failed:
             print("fail = exited non-zero or crashed in at least one round (see the bench: lines)")
@@ -204,6 +206,11 @@ def main():
     for name, cname in ours:
         print(f"bench: FAIL: {name} failed under {cname} but not bare", file=sys.stderr)
     return 1 if ours else 0
+
+
+def paired(runs, bare, k):
+    """Median over rounds of runs[i][k] / bare[i][k] (round i of each)."""
+    return statistics.median(r[k] / b[k] for r, b in zip(runs, bare) if b[k] > 0)
 
 
 def micro(builddir, shim, base_env, args, repdir):
