@@ -66,7 +66,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: report_heap DIR\n");
         return 2;
     }
-    void *probe = mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* Made as track/rheap.c makes the region (so that a strict overcommit
+     * policy refuses both alike). */
+    void *probe = mmap(NULL, 1UL << 30, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (probe == MAP_FAILED) {
         printf("skip: no 1 GiB of address space for the report heap\n");
         return 77;
