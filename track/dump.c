@@ -95,16 +95,7 @@ int rm_dump_path(const struct ratmem_options *o, const char *path, uint64_t seq,
 
 static void complain(const char *what, const char *path, int err)
 {
-    struct rm_out o;
-    rm_out_init(&o, 2);
-    rm_out_str(&o, "ratmem: cannot ");
-    rm_out_str(&o, what);
-    rm_out_str(&o, " heap dump file ");
-    rm_out_str(&o, path);
-    rm_out_str(&o, ": ");
-    rm_out_str(&o, strerror(err));
-    rm_out_str(&o, "\n");
-    rm_out_flush(&o);
+    rm_out_line("cannot ", what, " heap dump file ", path, ": ", strerror(err), (char *)NULL);
 }
 
 int rm_dump_run(struct rm_report_req *req, const char *path)

@@ -1,6 +1,7 @@
 /* out.c - the buffered report writer (see out.h). */
 #include "config.h"
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 #include "out.h"
@@ -81,4 +82,18 @@ void rm_out_hex(struct rm_out *o, uint64_t v)
     t[--i] = 'x';
     t[--i] = '0';
     rm_out_bytes(o, t + i, sizeof t - (size_t)i);
+}
+
+void rm_out_line(const char *first, ...)
+{
+    struct rm_out o;
+    rm_out_init(&o, 2);
+    rm_out_str(&o, "ratmem: ");
+    va_list ap;
+    va_start(ap, first);
+    for (const char *s = first; s; s = va_arg(ap, const char *))
+        rm_out_str(&o, s);
+    va_end(ap);
+    rm_out_str(&o, "\n");
+    rm_out_flush(&o);
 }

@@ -21,4 +21,9 @@ void rm_out_i64(struct rm_out *o, int64_t v);
 void rm_out_hex(struct rm_out *o, uint64_t v);     /* "0x1a2b" */
 void rm_out_flush(struct rm_out *o);
 
+/* One line on standard error: "ratmem: ", the strings up to the NULL, a
+ * newline; written at once.  For messages naming paths (up to
+ * RATMEM_PATH_MAX bytes), too long for ratmem_msg's 1 KiB. */
+void rm_out_line(const char *first, ...) __attribute__((sentinel));
+
 #endif

@@ -43,14 +43,8 @@ int rm_outfile_expand(const char *tmpl, char *buf, size_t cap)
 
 static void complain(const char *path, const char *why)
 {
-    struct rm_out o;
-    rm_out_init(&o, 2);
-    rm_out_str(&o, "ratmem: cannot open report file ");
-    rm_out_str(&o, path);
-    rm_out_str(&o, ": ");
-    rm_out_str(&o, why);
-    rm_out_str(&o, "; writing the report to stderr\n");
-    rm_out_flush(&o);
+    rm_out_line("cannot open report file ", path, ": ", why, "; writing the report to stderr",
+                (char *)NULL);
 }
 
 int rm_outfile_open(const char *tmpl, int *failed)
@@ -84,14 +78,8 @@ void rm_outfile_close(int fd)
 
 static int unusable(const char *path, int err)
 {
-    struct rm_out o;
-    rm_out_init(&o, 2);
-    rm_out_str(&o, "ratmem: report path ");
-    rm_out_str(&o, path);
-    rm_out_str(&o, " cannot be written: ");
-    rm_out_str(&o, strerror(err));
-    rm_out_str(&o, "; the report goes to stderr\n");
-    rm_out_flush(&o);
+    rm_out_line("report path ", path, " cannot be written: ", strerror(err),
+                "; the report goes to stderr", (char *)NULL);
     return -1;
 }
 

@@ -54,15 +54,7 @@ struct rm_suppress *rm_suppress_load(const char *path)
         return NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        int e = errno;
-        struct rm_out o;
-        rm_out_init(&o, 2);
-        rm_out_str(&o, "ratmem: cannot read suppressions ");
-        rm_out_str(&o, path);
-        rm_out_str(&o, ": ");
-        rm_out_str(&o, strerror(e));
-        rm_out_str(&o, "\n");
-        rm_out_flush(&o);
+        rm_out_line("cannot read suppressions ", path, ": ", strerror(errno), (char *)NULL);
         return NULL;
     }
     char *buf = rm_mem_map_scratch(RM_SUPP_MAX_BYTES);
