@@ -254,6 +254,12 @@ static inline uint64_t w_off(uintptr_t addr)
     return (addr & 16) ? W_OFF16 : 0;
 }
 
+/* Word w holds the record of key addr (a key of w's granule). */
+static inline bool w_holds(uint64_t w, uintptr_t addr)
+{
+    return (w & W_LIVE) && (w & W_OFF16) == w_off(addr);
+}
+
 static inline uintptr_t w_key(uintptr_t granule_addr, uint64_t w)
 {
     return (granule_addr & ~(uintptr_t)31) + ((w & W_OFF16) ? 16 : 0);
@@ -341,7 +347,7 @@ bool rm_table_remove(uintptr_t addr)
         if (!w)
             return false;
         uint64_t old = atomic_load_explicit(w, memory_order_relaxed);
-        while ((old & W_LIVE) && (old & W_OFF16) == w_off(addr))
+        while (w_holds(old, addr))
             if (atomic_compare_exchange_weak_explicit(w, &old, old & W_OVF, memory_order_relaxed,
                                                       memory_order_relaxed))
                 return true;
@@ -365,7 +371,7 @@ bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
         if (!w)
             return false;
         uint64_t v = atomic_load_explicit(w, memory_order_relaxed);
-        if ((v & W_LIVE) && (v & W_OFF16) == w_off(addr)) {
+        if (w_holds(v, addr)) {
             if (out)
                 *out = w_block(addr, v);
             return true;
