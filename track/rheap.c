@@ -57,6 +57,12 @@ static inline size_t usable_of(const void *p)
     return (*size_word(p) & ~(size_t)7) - RH_HDR;
 }
 
+/* The usable size of a block of size bytes (assumes size <= RH_RESERVE). */
+static inline size_t usable_for(size_t size)
+{
+    return size ? (size + 15) & ~(size_t)15 : 16;
+}
+
 /* Map the region if it is not (no block of the heap is live then). */
 static bool reserve(void)
 {
@@ -76,9 +82,13 @@ static bool reserve(void)
     return true;
 }
 
-/* The offset grew to end: count the scratch memory it may commit. */
-static void grew_to(size_t end)
+/* p, the newest block, now has usable bytes: the bump offset follows, and
+ * the scratch memory it may commit is counted. */
+static void set_newest(void *p, size_t usable)
 {
+    *size_word(p) = (usable + RH_HDR) | RH_IS_MMAPPED;
+    size_t end = (uintptr_t)p - base() + usable;
+    rh_next = end;
     if (end > atomic_load_explicit(&rh_high, memory_order_relaxed))
         atomic_store_explicit(&rh_high, end, memory_order_relaxed);
     while (rh_counted < end) {
@@ -186,15 +196,13 @@ void *rm_rheap_alloc(size_t size, size_t align)
     void *ret = NULL;
     if (!reserve())
         goto out;
-    size_t usable = size ? (size + 15) & ~(size_t)15 : 16;
+    size_t usable = usable_for(size);
     size_t start = (rh_next + RH_HDR + align - 1) & ~(align - 1);
     if (start + usable > RH_RESERVE)
         goto out;
     char *p = (char *)(base() + start);
-    *size_word(p) = (usable + RH_HDR) | RH_IS_MMAPPED;
     atomic_store_explicit(state_word(p), RH_LIVE, memory_order_relaxed);
-    rh_next = start + usable;
-    grew_to(rh_next);
+    set_newest(p, usable);
     atomic_fetch_add_explicit(&rh_live, 1, memory_order_relaxed);
     ret = p;
 out:
@@ -232,16 +240,14 @@ void *rm_rheap_realloc(void *p, size_t size)
     if (!rh_active || rh_busy || size > RH_RESERVE)
         return NULL;
     size_t old = usable_of(p);
-    size_t usable = size ? (size + 15) & ~(size_t)15 : 16;
+    size_t usable = usable_for(size);
     if (usable <= old)
         return p; /* shrinking keeps the block as it is */
     uintptr_t off = (uintptr_t)p - base();
     if (off + old == rh_next && off + usable <= RH_RESERVE) {
         /* The newest block grows in place (the bytes above are zero). */
         rh_busy = true;
-        *size_word(p) = (usable + RH_HDR) | RH_IS_MMAPPED;
-        rh_next = off + usable;
-        grew_to(rh_next);
+        set_newest(p, usable);
         rh_busy = false;
         return p;
     }
