@@ -19,14 +19,7 @@
 #include <unistd.h>
 #include "json.h"
 #include "out.h"
-
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "fuzz_json: check failed at line %d: %s\n", __LINE__, #c); \
-            abort();                                                               \
-        }                                                                          \
-    } while (0)
+#include "check.h"
 
 /* One UTF-8 sequence at s[0..n) by Unicode's table 3-7 (written apart from
  * json.c's): its length and code point, or 0 when ill-formed. */

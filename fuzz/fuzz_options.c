@@ -18,14 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "options.h"
-
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "fuzz_options: check failed at line %d: %s\n", __LINE__, #c); \
-            abort();                                                               \
-        }                                                                          \
-    } while (0)
+#include "check.h"
 
 /* ---- the harness's ratmem_msg and ratmem_write_all (msg.h) ---- */
 

@@ -16,14 +16,7 @@
 #include <string.h>
 #include "ratmem.h"
 #include "shmname.h"
-
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "fuzz_shmname: check failed at line %d: %s\n", __LINE__, #c); \
-            abort();                                                               \
-        }                                                                          \
-    } while (0)
+#include "check.h"
 
 static int model_valid(const char *s)
 {

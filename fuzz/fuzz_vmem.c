@@ -19,14 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "ratmem.h"
-
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "fuzz_vmem: check failed at line %d: %s\n", __LINE__, #c); \
-            abort();                                                               \
-        }                                                                          \
-    } while (0)
+#include "check.h"
 
 #define MAXRES 6        /* live reservations at once */
 #define MAXPAGES 12     /* pages per reservation */
