@@ -5,8 +5,9 @@
 # usage and bad input give one line on stderr and exit 2.
 set -u
 : "${top_builddir:=.}"
-D="$top_builddir/tools/ratmem-diff"
-[ -x "$D" ] || { echo "not ok - $D not built"; exit 1; }
+R="$top_builddir/tools/ratmem"
+[ -x "$R" ] || { echo "not ok - $R not built"; exit 1; }
+D="$R diff"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ratmem-diff.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 fails=0 passes=0
@@ -43,7 +44,7 @@ dump 2 \
     "$(group 30 2 "$(frame 0x6600005000 'caf\u00e9' 0x5000)" "$MAIN2")" \
     "$(group 20 1 "$(frame 0x6600002100 cache_put 0x2100)" "$MAIN2")" >"$TMP/new.json"
 
-"$D" "$TMP/old.json" "$TMP/new.json" >"$TMP/out" 2>"$TMP/err"; rc=$?
+$D "$TMP/old.json" "$TMP/new.json" >"$TMP/out" 2>"$TMP/err"; rc=$?
 grep '^[+]' "$TMP/out" >"$TMP/heads"
 cat >"$TMP/want" <<'WANT'
 +1000 byte(s), +10 object(s): 100 -> 1100 byte(s) in 1 -> 11 object(s) allocated from:
@@ -65,13 +66,13 @@ grep -q '^live: 360 -> 1700 byte(s) (+1340), 5 -> 19 object(s) (+14)$' "$TMP/out
     && pass "totals line" || { fail "totals line"; head -3 "$TMP/out"; }
 
 # --by=function: cache_put at 0x2000 and 0x2100 are one stack.
-"$D" --by=function --frames=1 "$TMP/old.json" "$TMP/new.json" >"$TMP/out" 2>&1
+$D --by=function --frames=1 "$TMP/old.json" "$TMP/new.json" >"$TMP/out" 2>&1
 head -4 "$TMP/out" | grep -q '^+1020 byte(s), +11 object(s): 100 -> 1120 byte(s) in 1 -> 12 object(s)' \
     && grep -q '^    ... 1 more frame(s)$' "$TMP/out" \
     && pass "--by=function merges offsets of one function; --frames=1" || { fail "--by=function"; cat "$TMP/out"; }
 
 # Nothing grew.
-"$D" "$TMP/new.json" "$TMP/new.json" >"$TMP/out" 2>&1; rc=$?
+$D "$TMP/new.json" "$TMP/new.json" >"$TMP/out" 2>&1; rc=$?
 [ $rc = 0 ] && ! grep -q '^+' "$TMP/out" && grep -q '^SUMMARY: ratmem diff: 0 stack(s) grew' "$TMP/out" \
     && pass "no growth: exit 0, nothing listed" || { fail "no growth (exit $rc)"; cat "$TMP/out"; }
 
@@ -83,7 +84,7 @@ cat >"$TMP/leaks.json" <<'EOF2'
   {"kind":"reachable","bytes":7,"blocks":1,"frames":[{"pc":"0x1","function":"parse","module":"/srv/app","offset":"0x3000"},
   {"pc":"0x2","function":"main","module":"/srv/app","offset":"0x1000"}]}]}
 EOF2
-"$D" "$TMP/leaks.json" "$TMP/new.json" >"$TMP/out" 2>&1; rc=$?
+$D "$TMP/leaks.json" "$TMP/new.json" >"$TMP/out" 2>&1; rc=$?
 [ $rc = 0 ] && grep -q '^+138 byte(s), -1 object(s): 12 -> 150 byte(s) in 2 -> 1 object(s)' "$TMP/out" \
     && pass "leak reports accepted (kinds of one stack summed)" || { fail "leak report input (exit $rc)"; cat "$TMP/out"; }
 
@@ -91,7 +92,7 @@ EOF2
 bad() {
     name=$1 want=$2
     printf '%b' "$3" >"$TMP/bad.json"
-    "$D" "$TMP/old.json" "$TMP/bad.json" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    $D "$TMP/old.json" "$TMP/bad.json" >"$TMP/out" 2>"$TMP/err"; rc=$?
     if [ $rc = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "$want" "$TMP/err" && [ ! -s "$TMP/out" ]; then
         pass "bad input: $name"
     else
@@ -122,7 +123,7 @@ bad "a frame that is a string" "$R" '{"ratmem_report": 1, "leaks": [{"bytes": 1,
 
 usage() {
     name=$1; shift
-    "$D" "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    $D "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
     [ $rc = 2 ] && [ "$(grep -c '^ratmem diff: ' "$TMP/err")" = 1 ] && pass "$name: exit 2" \
         || { fail "$name (exit $rc)"; cat "$TMP/err"; }
 }
@@ -132,7 +133,7 @@ usage "one file" "$TMP/old.json"
 usage "three files" "$TMP/old.json" "$TMP/old.json" "$TMP/old.json"
 usage "unknown option" --bogus "$TMP/old.json" "$TMP/new.json"
 usage "bad --frames" --frames=-1 "$TMP/old.json" "$TMP/new.json"
-"$D" "$TMP/old.json" "$TMP/nosuch.json" 2>&1 | grep -q "nosuch.json: No such file or directory" \
+$D "$TMP/old.json" "$TMP/nosuch.json" 2>&1 | grep -q "nosuch.json: No such file or directory" \
     && pass "missing file: the message names it" || fail "missing file message"
 
 echo "$passes passed, $fails failed"

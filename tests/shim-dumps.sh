@@ -68,7 +68,7 @@ if run "dump_signal, raised" "format=json:dump_signal=USR2:dump=$TMP/sig.%n.json
     diffcheck "ratmem diff of signal dumps" "$TMP/sig.1.json" "$TMP/sig.2.json"
 fi
 
-# 4. kill -USR2 from the shell, through the launcher (--dump-signal SIG,
+# 4. kill -USR2 from the shell to the launcher, which forwards it (--dump-signal SIG,
 #    --dump without %n: ".1" appended).
 rm -f "$TMP/w.json"*
 "$RATMEM" --preload="$SHIM" --json --dump-signal USR2 --dump="$TMP/w.json" -- "$PROG/dumper" wait "$TMP/w.json.1" \
@@ -78,7 +78,7 @@ i=0; while [ ! -e "$TMP/w.json.1.ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((
 kill -USR2 $pid
 wait $pid; rc=$?
 if [ $rc = 0 ] && grep -qx done "$TMP/wait.out"; then
-    check "kill -USR2 from the shell: dump 1" "$TMP/w.json.1" $D1 sequence=1 pid=$pid
+    check "kill -USR2 to the launcher reaches the program: dump 1" "$TMP/w.json.1" $D1 sequence=1
 else
     fail "kill -USR2 from the shell: exit $rc"; cat "$TMP/wait.out"
 fi

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cmds.h"
 
 #define MAX_DEPTH 64
 #define RD_MAX_INPUT ((size_t)1 << 30)
@@ -720,7 +721,7 @@ static void usage(FILE *to)
           to);
 }
 
-int main(int argc, char **argv)
+int ratmem_diff_main(int argc, char **argv)
 {
     size_t max_frames = 8;
     int i = 1;
