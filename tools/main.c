@@ -10,6 +10,7 @@ static const struct {
     int (*run)(int, char **);
 } subcommands[] = {
     { "diff", ratmem_diff_main },
+    { "report", ratmem_report_main },
 };
 
 int main(int argc, char **argv)

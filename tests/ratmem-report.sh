@@ -1,0 +1,213 @@
+#!/bin/sh
+# ratmem-report.sh - ratmem report on real runs of tests/prog/leaky and
+# tests/prog/dumper under the shim:
+#   text:   re-rendered from the JSON report, identical to the shim's own
+#           text report of the same program (pid and, when the address
+#           space cannot be fixed with setarch -R, the pcs normalised);
+#           --kind, --min-bytes, --pid filters;
+#   pprof:  decoded by python3-protobuf: leaked/inuse objects and bytes
+#           equal the JSON's totals, every frame's function, file and line
+#           survive, the main binary is mapping[0] with its GNU build ID;
+#   folded: totals equal the JSON's, root first;
+#   --base: growth between two dumps;
+#   a tree document (hand-written): per-process text, merged folded;
+#   bad input (truncated, text report, another tool's JSON, empty file, a
+#   gzip'd truncated file): one line, status 2, no output file left.
+. "${top_srcdir:-.}/tests/lib.sh"
+R="$top_builddir/tools/ratmem"
+[ -x "$R" ] || { echo "not ok - $R not built"; exit 1; }
+PY=python3
+command -v $PY >/dev/null || { echo "SKIP: no python3"; exit 77; }
+
+# Fixed addresses when the system allows it: identical pcs in two runs.
+NOASLR=""
+setarch -R true 2>/dev/null && NOASLR="setarch -R"
+norm() {  # the text with its pid (and without NOASLR, the pcs) normalised
+    if [ -n "$NOASLR" ]; then sed 's/^==[0-9]*==/==PID==/' "$1"
+    else sed -e 's/^==[0-9]*==/==PID==/' -e 's/^\(    #[0-9]*\) 0x[0-9a-f]*/\1 PC/' "$1"; fi
+}
+# leaky MODE FMT OUT [OPTIONS]: the shim's report of tests/prog/leaky MODE.
+leaky() {
+    RATMEM_OPTIONS="format=$2:report=$3${4:+:$4}" LD_PRELOAD="$SHIM" $NOASLR \
+        "$PROG/leaky" $1 >/dev/null 2>&1
+}
+# jsum FILE EXPR: a number computed from the JSON document d.
+jsum() {
+    $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# foldsum FILE: the sum of the folded lines' counts.
+foldsum() { awk '{ s += $NF } END { print s + 0 }' "$1"; }
+
+# 1. Text equals the shim's own text, for several kinds of report.
+for mode in indirect deep family thread clean; do
+    leaky $mode text "$TMP/$mode.txt" reachable=1
+    leaky $mode json "$TMP/$mode.json" reachable=1
+    if [ -s "$TMP/$mode.txt" ] && "$R" report "$TMP/$mode.json" >"$TMP/$mode.re" 2>"$TMP/err" \
+        && norm "$TMP/$mode.txt" >"$TMP/a" && norm "$TMP/$mode.re" >"$TMP/b" && cmp -s "$TMP/a" "$TMP/b"; then
+        pass "text of leaky $mode equals the shim's text report ($(wc -l <"$TMP/a") lines)"
+    else
+        fail "text of leaky $mode differs from the shim's"; diff "$TMP/a" "$TMP/b" | head -10; cat "$TMP/err"
+    fi
+done
+# -o - and --format=text are the default.
+"$R" report --format=text -o - "$TMP/deep.json" | cmp -s - "$TMP/deep.re" \
+    && pass "-o - and --format=text: the same text" || fail "-o - / --format=text"
+
+# Filters.
+"$R" report --kind=reachable "$TMP/deep.json" >"$TMP/k" 2>&1
+grep -q '^Still reachable: ' "$TMP/k" && ! grep -q '^Direct leak' "$TMP/k" \
+    && pass "--kind=reachable keeps only reachable groups" || { fail "--kind"; cat "$TMP/k"; }
+"$R" report --min-bytes=1K "$TMP/deep.json" >"$TMP/k" 2>&1
+grep -q '^Still reachable: 4096 ' "$TMP/k" && ! grep -q '^Direct leak of 100 ' "$TMP/k" \
+    && pass "--min-bytes=1K leaves out the 100-byte leak" || { fail "--min-bytes"; cat "$TMP/k"; }
+pid=$(jsum "$TMP/deep.json" 'd["pid"]')
+"$R" report --pid=$((pid + 1)) "$TMP/deep.json" >"$TMP/k" 2>&1
+[ ! -s "$TMP/k" ] && "$R" report --pid=$pid "$TMP/deep.json" | cmp -s - "$TMP/deep.re" \
+    && pass "--pid selects the process" || { fail "--pid"; cat "$TMP/k"; }
+
+# 2. pprof decoded by a real reader.
+. "$top_srcdir/tests/pprof-lib.sh"
+for mode in indirect family; do
+    j="$TMP/$mode.json"
+    if "$R" report --format=pprof -o "$TMP/$mode.pb.gz" "$j" 2>"$TMP/err" \
+        && pprof_decode "$TMP/$mode.pb.gz" >"$TMP/$mode.pp.json" \
+        && $PY - "$j" "$TMP/$mode.pp.json" <<'PY'
+import json, sys
+rep = json.load(open(sys.argv[1])); pp = json.load(open(sys.argv[2]))
+s = rep["summary"]
+def want(c, what):
+    if not c:
+        print("    mismatch: " + what); sys.exit(1)
+want(pp["sample_types"] == [["leaked_objects", "count"], ["leaked_space", "bytes"]], "sample types")
+want(pp["totals"] == [s["direct_blocks"] + s["indirect_blocks"], s["direct_bytes"] + s["indirect_bytes"]],
+     "totals %r vs summary" % pp["totals"])
+leaked = [g for g in rep["leaks"] if g["kind"] in ("direct", "indirect")]
+want(len(pp["samples"]) == len(leaked), "one sample per leaked group")
+for g, smp in zip(leaked, pp["samples"]):
+    want(smp["values"] == [g["blocks"], g["bytes"]], "values of a group")
+    want(smp["labels"].get("kind") == g["kind"] and smp["labels"].get("pid") == rep["pid"], "labels")
+    for f, l in zip(g["frames"], smp["stack"]):
+        want(l["address"] == int(f["pc"], 16), "address")
+        want(l.get("module") == f["module"], "module")
+        if f["function"] != "??":
+            want(l.get("function") == f["function"], "function %r" % f["function"])
+        if "file" in f:
+            want(l.get("file") == f["file"] and l.get("line") == f["line"], "file:line of %s" % f["function"])
+    want(len(smp["stack"]) == len(g["frames"]), "stack depth")
+want(pp["main"] == rep["exe"], "mapping[0] is the program")
+main = [l for smp in pp["samples"] for l in smp["stack"] if l.get("module") == rep["exe"]]
+want(main and all(len(l["build_id"]) == 40 for l in main), "the program's build ID (from its ELF note)")
+PY
+    then pass "pprof of leaky $mode: objects, bytes, functions, file:line and build ID survive"
+    else fail "pprof of leaky $mode"; cat "$TMP/err"; fi
+done
+
+# 3. Folded: totals equal the JSON's, root first.
+"$R" report --format=folded "$TMP/family.json" >"$TMP/f" 2>&1
+want=$(jsum "$TMP/family.json" 'd["summary"]["direct_bytes"] + d["summary"]["indirect_bytes"]')
+[ "$(foldsum "$TMP/f")" = "$want" ] && [ "$want" -gt 0 ] && grep -q '^_start;' "$TMP/f" \
+    && pass "folded: $want leaked bytes, root first" || { fail "folded totals (want $want)"; cat "$TMP/f"; }
+"$R" report -o "$TMP/x.folded" "$TMP/family.json" && cmp -s "$TMP/f" "$TMP/x.folded" \
+    && pass "-o X.folded picks the folded format" || fail "format from the extension"
+
+# 4. Dumps: text, inuse pprof, folded, and growth with --base.
+mkdir "$TMP/dj" "$TMP/dt"
+RATMEM_OPTIONS=format=json LD_PRELOAD="$SHIM" $NOASLR "$PROG/dumper" api "$TMP/dj" >/dev/null 2>&1
+RATMEM_OPTIONS=format=text LD_PRELOAD="$SHIM" $NOASLR "$PROG/dumper" api "$TMP/dt" >/dev/null 2>&1
+dnorm() { norm "$1" | sed 's/ at 20[0-9-]*T[0-9:.]*Z$/ at TIME/'; }
+if [ -s "$TMP/dj/api.2.json" ] && "$R" report "$TMP/dj/api.2.json" >"$TMP/d.re" \
+    && dnorm "$TMP/dt/api.2.json" >"$TMP/a" && dnorm "$TMP/d.re" >"$TMP/b" && cmp -s "$TMP/a" "$TMP/b"; then
+    pass "dump text equals the shim's text dump"
+else
+    fail "dump text"; diff "$TMP/a" "$TMP/b" | head
+fi
+gzip -c "$TMP/dj/api.2.json" >"$TMP/d2.json.gz"
+live=$(jsum "$TMP/dj/api.2.json" 'd["summary"]["live_bytes"]')
+"$R" report --format=folded "$TMP/d2.json.gz" >"$TMP/f"
+[ "$(foldsum "$TMP/f")" = "$live" ] && pass "folded of a gzip'd dump: $live live bytes" \
+    || fail "folded dump totals"
+"$R" report -o "$TMP/d.pb.gz" "$TMP/d2.json.gz" && pprof_decode "$TMP/d.pb.gz" >"$TMP/d.pp" \
+    && [ "$(jsum "$TMP/d.pp" 'd["sample_types"][1][0] + " " + str(d["totals"][1])')" = "inuse_space $live" ] \
+    && [ "$(jsum "$TMP/d.pp" 'd["totals"][0]')" = "$(jsum "$TMP/dj/api.2.json" 'd["summary"]["live_blocks"]')" ] \
+    && pass "pprof of a dump: inuse_objects/inuse_space equal the dump's" || fail "pprof of a dump"
+"$R" report --base "$TMP/dj/api.1.json" --format=folded "$TMP/dj/api.2.json" >"$TMP/g"
+grep -q ';grow_site 2000$' "$TMP/g" && ! grep -q stable_site "$TMP/g" \
+    && pass "--base: grow_site grew by 2000 bytes, stable_site left out" || { fail "--base folded"; cat "$TMP/g"; }
+"$R" report --base "$TMP/dj/api.1.json" "$TMP/dj/api.2.json" >"$TMP/g"
+grep -A1 '^Growth of +2000 byte(s) in +20 object(s) allocated from:$' "$TMP/g" | grep -q ' in grow_site ' \
+    && pass "--base text: growth of +2000 bytes in +20 objects" || { fail "--base text"; cat "$TMP/g"; }
+
+# 5. A tree document: per-process text, merged folded.
+cat >"$TMP/tree.json" <<'EOF'
+{ "ratmem_report": 1, "type": "tree", "command": ["sh", "-c", "x"], "exit": {"status": 0},
+  "summary": { "direct_bytes": 60, "direct_blocks": 3, "indirect_bytes": 0, "indirect_blocks": 0 },
+  "processes": [
+   { "pid": 10, "ppid": 9, "exe": "/bin/sh", "argv": ["sh"], "exit": {"status": 0}, "report": null },
+   { "pid": 11, "ppid": 10, "exe": "/srv/app", "exit": {"status": 0}, "report":
+     { "ratmem_report": 1, "type": "leaks", "pid": 11, "exe": "/srv/app",
+       "summary": { "direct_bytes": 20, "direct_blocks": 1 },
+       "leaks": [ { "kind": "direct", "bytes": 20, "blocks": 1, "frames": [
+         { "pc": "0x1010", "function": "leak", "module": "/srv/app", "offset": "0x10" },
+         { "pc": "0x1020", "function": "main", "module": "/srv/app", "offset": "0x20", "file": "app.c", "line": 7 } ] } ] } },
+   { "pid": 12, "ppid": 10, "exe": "/srv/app", "exit": {"signal": 9}, "report":
+     { "ratmem_report": 1, "type": "leaks", "pid": 12, "exe": "/srv/app",
+       "summary": { "direct_bytes": 40, "direct_blocks": 2 },
+       "leaks": [ { "kind": "direct", "bytes": 40, "blocks": 2, "frames": [
+         { "pc": "0x2010", "function": "leak", "module": "/srv/app", "offset": "0x10" },
+         { "pc": "0x2020", "function": "main", "module": "/srv/app", "offset": "0x20", "file": "app.c", "line": 7 } ] } ] } } ],
+  "leaks": [ { "kind": "direct", "bytes": 60, "blocks": 3, "processes": 2, "pids": [11, 12], "frames": [
+         { "pc": "0x2010", "function": "leak", "module": "/srv/app", "offset": "0x10" },
+         { "pc": "0x2020", "function": "main", "module": "/srv/app", "offset": "0x20", "file": "app.c", "line": 7 } ] } ] }
+EOF
+"$R" report "$TMP/tree.json" >"$TMP/t" 2>&1
+[ "$(grep -c '^==1[12]==ERROR: ratmem: detected memory leaks$' "$TMP/t")" = 2 ] \
+    && grep -q '^    #1 0x1020 in main app.c:7 (/srv/app+0x20)$' "$TMP/t" \
+    && [ "$("$R" report --pid=12 "$TMP/tree.json" | grep -c ERROR)" = 1 ] \
+    && pass "tree: the text report of each process; --pid=12 one" || { fail "tree text"; cat "$TMP/t"; }
+[ "$("$R" report --format=folded "$TMP/tree.json")" = "main;leak 60" ] \
+    && [ "$("$R" report --format=folded --pid=11 "$TMP/tree.json")" = "main;leak 20" ] \
+    && pass "tree: folded of the merged groups; --pid=11 its own" || fail "tree folded"
+
+# 6. Bad input: one line, status 2, no output file.
+printf '{"ratmem_report": 1, "type": "leaks", "leaks": [' >"$TMP/trunc.json"
+: >"$TMP/empty.json"
+printf '{"traceEvents": [], "displayTimeUnit": "ms"}\n' >"$TMP/foreign.json"
+head -c 60 "$TMP/d2.json.gz" >"$TMP/trunc.json.gz"
+bad() {  # bad NAME FILE WANT
+    for fmt in html pprof folded text; do
+        rm -f "$TMP/out"*
+        "$R" report --format=$fmt -o "$TMP/out" "$2" >"$TMP/o" 2>"$TMP/e"; rc=$?
+        if [ $rc != 2 ] || [ "$(wc -l <"$TMP/e")" != 1 ] || ! grep -q "$3" "$TMP/e" \
+            || [ -s "$TMP/o" ] || ls "$TMP" | grep -q '^out'; then
+            fail "bad input, $1, --format=$fmt (exit $rc)"; cat "$TMP/e"; ls "$TMP" | grep '^out'; return
+        fi
+    done
+    pass "bad input, $1: '$(cat "$TMP/e")'"
+}
+bad "truncated JSON" "$TMP/trunc.json" 'not valid JSON: .*truncated'
+bad "a text report" "$TMP/deep.txt" 'a ratmem text report, not JSON: rerun with --json'
+bad "another tool's JSON" "$TMP/foreign.json" 'not a ratmem report'
+bad "empty file" "$TMP/empty.json" 'the file is empty'
+bad "truncated gzip" "$TMP/trunc.json.gz" 'not valid gzip data'
+bad "missing file" "$TMP/nosuch.json" 'No such file or directory'
+
+# Output errors: no partial file; usage errors.
+"$R" report -o "$TMP/no/dir/x.txt" "$TMP/deep.json" 2>"$TMP/e"; rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && pass "unwritable output: one line, exit 2" || fail "unwritable output"
+if [ -w /dev/full ]; then
+    "$R" report "$TMP/deep.json" >/dev/full 2>"$TMP/e"; rc=$?
+    [ $rc = 2 ] && grep -q 'No space left' "$TMP/e" && pass "write error reported" || { fail "write error (exit $rc)"; cat "$TMP/e"; }
+fi
+"$R" report -o /dev/stdout "$TMP/deep.json" | cmp -s - "$TMP/deep.re" && [ ! -e /dev/stdout.tmp ] \
+    && pass "-o to a device writes it directly" || fail "-o /dev/stdout"
+ufail=0
+for args in "--format=svg $TMP/deep.json" "--kind=bogus $TMP/deep.json" "--min-bytes=x $TMP/deep.json" \
+            "--pid=a $TMP/deep.json" "" "--base $TMP/deep.json a b" "--bogus $TMP/deep.json"; do
+    # shellcheck disable=SC2086
+    "$R" report $args >"$TMP/o" 2>"$TMP/e"; rc=$?
+    if [ $rc = 2 ] && [ "$(grep -c '^ratmem report: ' "$TMP/e")" = 1 ] && [ ! -s "$TMP/o" ]; then :; else
+        fail "usage error '$args' (exit $rc)"; cat "$TMP/e"; ufail=1
+    fi
+done
+[ $ufail = 0 ] && pass "usage errors: one line, exit 2"
+finish
