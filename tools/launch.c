@@ -63,6 +63,7 @@ static void usage(FILE *to)
     fprintf(to,
             "usage: %s [options] [--] program [args...]\n"
             "       %s diff [--by=offset|function] [--frames=N] OLD.json NEW.json\n"
+            "       %s report [--format=text|html|pprof|folded] [-o OUT] [--base OLD] FILE...\n"
             "  --wx=MODE            enforce (default), warn or off: writable+executable mappings\n"
             "  --no-leaks           no leak tracking (zeroing and W^X only)\n"
             "  --no-zero            do not zero allocations\n"
@@ -78,7 +79,7 @@ static void usage(FILE *to)
             "  --preload=PATH       the shim to load (default: the installed one, or $RATMEM_PRELOAD)\n"
             "  -h, --help           this help\n"
             "  --version            print the version\n",
-            prog, prog);
+            prog, prog, prog);
 }
 
 /* ---- RATMEM_OPTIONS ---- */
