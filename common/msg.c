@@ -4,11 +4,30 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include "msg.h"
 
+/* 1 = fd 2 was open at start-up (or nobody looked).  Written once by the
+ * shim's start-up, before other threads exist; read-only afterwards. */
+static int ratmem_stderr_open = 1;
+
+void ratmem_stderr_note_start(void)
+{
+    int saved = errno;
+    ratmem_stderr_open = fcntl(2, F_GETFD) >= 0;
+    errno = saved;
+}
+
+int ratmem_stderr_usable(void)
+{
+    return ratmem_stderr_open;
+}
+
 void ratmem_write_all(int fd, const char *s, unsigned long len)
 {
+    if (fd == 2 && !ratmem_stderr_open)
+        return;
     int saved = errno;
     while (len > 0) {
         ssize_t n = write(fd, s, len);

@@ -33,6 +33,7 @@ static const char *const debuginfo_names[] = { "embedded", "all", NULL };
 static const struct row rows[] = {
     { "leaks", K_BOOL, OFF(leaks), 0, 1, NULL, "1", "track live blocks with stacks; report at exit" },
     { "wx", K_ENUM, OFF(wx), 0, 0, wx_names, "enforce", "refuse (EACCES), log, or allow writable+executable mappings" },
+    { "wx_allow", K_PATH, OFF(wx_allow), 0, 0, NULL, "none", "GLOB[,GLOB]: executables whose path matches get wx=warn (with a slash: the whole path, '*' crossing slashes; without: the file name)" },
     { "zero", K_BOOL, OFF(zero), 0, 1, NULL, "1", "zero every allocation" },
     { "report", K_PATH, OFF(report), 0, 0, NULL, "stderr", "where the leak report goes (%p = pid)" },
     { "format", K_ENUM, OFF(format), 0, 0, format_names, "text", "report format: text or json" },

@@ -29,6 +29,7 @@ struct ratmem_options {
     size_t quota;                      /* bytes in use allowed; 0 = no limit */
     int dump_signal;                   /* signal that writes a heap dump; 0 = none */
     char dump[RATMEM_PATH_MAX];        /* heap dump path template; "" = from report */
+    char wx_allow[RATMEM_PATH_MAX];    /* GLOB[,GLOB]: executables given wx=warn; "" = none */
 };
 
 /* The signal number named by s[0..n) for dump_signal: USR1, SIGUSR1 and the

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "msg.h"
 #include "shim.h"
 #include "track.h"
@@ -65,7 +66,7 @@ static long proc_stat(pid_t tid)
         snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
     else
         snprintf(path, sizeof path, "/proc/self/stat");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ratmem_fd_open(path, O_RDONLY, 0);
     if (fd < 0)
         return -1;
     ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -97,7 +98,10 @@ static bool last_thread(void)
         return false;
     if (n == 1)
         return true;
-    DIR *d = opendir("/proc/self/task");
+    int dfd = ratmem_fd_open("/proc/self/task", O_RDONLY | O_DIRECTORY, 0);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d && dfd >= 0)
+        close(dfd);
     if (!d)
         return false;
     pid_t self = gettid();

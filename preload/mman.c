@@ -124,6 +124,7 @@ SHIM_EXPORT int mprotect(void *addr, size_t len, int prot)
         errno = -rc;
         return -1;
     }
+    SHIM_TRACK(ratmem_track_mprotect(addr, len, prot));
     return 0;
 }
 

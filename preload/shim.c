@@ -12,6 +12,7 @@
 #include "ratmem.h"
 #include "shim.h"
 #include "track.h"
+#include "wx.h"
 
 /* Written once by the thread that wins start-up (before it sets
  * ratmem_shim_ready with release order); read-only afterwards. */
@@ -80,6 +81,7 @@ void ratmem_shim_init(void)
         return;
     }
     ratmem_shim_guard++;
+    ratmem_stderr_note_start();
     struct ratmem_options o;
     ratmem_options_defaults(&o);
     bool secure = getauxval(AT_SECURE) != 0;
@@ -91,6 +93,17 @@ void ratmem_shim_init(void)
      * a program that ends with _exit); the report goes to stderr. */
     if (o.leaks && !ratmem_track_report_path_ok(o.report))
         o.report[0] = '\0';
+    /* wx_allow: this executable gets wx=warn.  readlink of
+     * /proc/self/exe opens no descriptor. */
+    if (o.wx == RATMEM_WX_ENFORCE && o.wx_allow[0]) {
+        char exe[RATMEM_PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+        if (n > 0) {
+            exe[n] = 0;
+            if (ratmem_wx_exe_allowed(o.wx_allow, exe))
+                o.wx = RATMEM_WX_WARN;
+        }
+    }
     ratmem_shim_opts = o;
     if (o.quota) {
         __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);

@@ -12,14 +12,35 @@ expect enforce "$TMP/enforce" "jit-call ok"
 expect enforce "$TMP/enforce" "mprotect-rw-again ok"
 expect enforce "$TMP/enforce" "shmat-exec EACCES"
 expect enforce "$TMP/enforce" "shmat-rw ok"
-[ ! -s "$TMP/enforce.err" ] && pass "enforce: silent" || fail "enforce: wrote to stderr"
+# One line per refusing call site (three mmap calls from one site), naming
+# the call, the protection, the caller and how to allow it.
+lines() { # name file count pattern
+    n=$(grep -c "$4" "$2")
+    [ "$n" = "$3" ] && pass "$1: $3 line(s) matching '$4'" || { fail "$1: $n lines matching '$4'"; cat "$2"; }
+}
+lines enforce "$TMP/enforce.err" 1 'W^X: writable+executable mmap(PROT_READ|PROT_WRITE|PROT_EXEC) refused (EACCES), called from .* in .*wx+0x[0-9a-f]*); to allow it: RATMEM_OPTIONS=wx=warn .*wx_allow=GLOB'
+lines enforce "$TMP/enforce.err" 1 'W^X: writable+executable mprotect(PROT_READ|PROT_WRITE|PROT_EXEC) refused (EACCES), called from .*wx'
+lines enforce "$TMP/enforce.err" 1 'W^X: writable+executable shmat(PROT_READ|PROT_WRITE|PROT_EXEC) refused'
+lines enforce "$TMP/enforce.err" 3 '^ratmem: '
+
+# wx_allow: the executables it matches get wx=warn; the others stay enforced.
+for glob in '*/wx' 'wx' 'nomatch,*/tests/prog/w?' ; do
+    RATMEM_OPTIONS="leaks=0:wx_allow=$glob" shim "$PROG/wx" >"$TMP/allow" 2>"$TMP/allow.err"
+    expect "wx_allow=$glob" "$TMP/allow" "mmap-rwx ok"
+    expect "wx_allow=$glob" "$TMP/allow" "mprotect-rwx ok"
+    lines "wx_allow=$glob" "$TMP/allow.err" 1 'mmap(PROT_READ|PROT_WRITE|PROT_EXEC) allowed (wx=warn)'
+done
+for glob in 'w' '*/wxx' '/wx' 'other,node'; do
+    RATMEM_OPTIONS="leaks=0:wx_allow=$glob" shim "$PROG/wx" >"$TMP/allow" 2>"$TMP/allow.err"
+    expect "wx_allow=$glob (no match)" "$TMP/allow" "mmap-rwx EACCES"
+done
 
 RATMEM_OPTIONS="leaks=0:wx=warn" shim "$PROG/wx" >"$TMP/warn" 2>"$TMP/warn.err"
 expect warn "$TMP/warn" "mmap-rwx ok"
 expect warn "$TMP/warn" "mprotect-rwx ok"
-n=$(grep -c 'W^X: writable+executable mmap allowed (wx=warn), called from .* in .*wx' "$TMP/warn.err")
+n=$(grep -c 'W^X: writable+executable mmap(PROT_READ|PROT_WRITE|PROT_EXEC) allowed (wx=warn), called from .* in .*wx' "$TMP/warn.err")
 [ "$n" = 1 ] && pass "warn: one line for three calls from one site, naming the caller" || { fail "warn: $n mmap lines"; cat "$TMP/warn.err"; }
-n=$(grep -c 'mprotect allowed' "$TMP/warn.err")
+n=$(grep -c 'mprotect(PROT_READ|PROT_WRITE|PROT_EXEC) allowed' "$TMP/warn.err")
 [ "$n" = 1 ] && pass "warn: one mprotect line" || fail "warn: $n mprotect lines"
 
 RATMEM_OPTIONS="leaks=0:wx=off" shim "$PROG/wx" >"$TMP/off" 2>"$TMP/off.err"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "out.h"
 #include "outfile.h"
 #include "dump.h"
@@ -120,7 +121,7 @@ int rm_dump_run(struct rm_report_req *req, const char *path)
     unlink(tmp);
     int fd;
     do
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ratmem_fd_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
         int err = errno;

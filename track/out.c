@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include "msg.h"
 #include "out.h"
 
 void rm_out_init(struct rm_out *o, int fd)
@@ -16,6 +17,13 @@ void rm_out_init(struct rm_out *o, int fd)
 void rm_out_flush(struct rm_out *o)
 {
     size_t off = 0;
+    if (o->fd == 2 && !ratmem_stderr_usable()) {
+        /* No standard error at start-up: fd 2 is the program's own file. */
+        if (!o->error)
+            o->error = EBADF;
+        o->len = 0;
+        return;
+    }
     while (off < o->len) {
         ssize_t k = write(o->fd, o->buf + off, o->len - off);
         if (k < 0) {

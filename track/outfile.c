@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "options.h"
 #include "out.h"
 #include "outfile.h"
@@ -60,7 +61,7 @@ int rm_outfile_open(const char *tmpl, int *failed)
     }
     int fd;
     do
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ratmem_fd_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
     while (fd < 0 && errno == EINTR);
     if (fd < 0) {
         complain(path, strerror(errno));

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 #include <errno.h>
+#include "fdhigh.h"
 #include "mem.h"
 #include "regions.h"
 #include "threads.h"
@@ -79,7 +80,7 @@ static size_t readable_maps(struct rm_range **out, size_t *bytes)
         buf = rm_mem_map_scratch(cap);
         if (!buf)
             return 0;
-        int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+        int fd = ratmem_fd_open("/proc/self/maps", O_RDONLY, 0);
         if (fd < 0) {
             rm_mem_unmap_scratch(buf, cap);
             return 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "mem.h"
 #include "out.h"
 #include "suppress.h"
@@ -52,7 +53,7 @@ struct rm_suppress *rm_suppress_load(const char *path)
 {
     if (!path || !*path)
         return NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ratmem_fd_open(path, O_RDONLY, 0);
     if (fd < 0) {
         rm_out_line("cannot read suppressions ", path, ": ", strerror(errno), (char *)NULL);
         return NULL;

@@ -7,9 +7,12 @@
 #include <stdbool.h>
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "mem.h"
 #include "modules.h"
 #include "symbolize.h"
@@ -28,16 +31,63 @@ struct rm_symbolizer {
  * as Debian's -dbg and -dbgsym packages install them):
  * dwfl_standard_find_debuginfo would also load the debuginfod client, some
  * twenty libraries (libcurl, gnutls...), at every report: 30 ms and more. */
+/* The files libdw opens stay open until the report ends: each is opened
+ * (or moved) close-on-exec above the program's descriptors (fdhigh.h), not
+ * in the lowest free numbers libdw's own open() would take. */
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                    char **file_name, Elf **elfp)
+{
+    if (modname && modname[0] == '/') {
+        int fd = ratmem_fd_open(modname, O_RDONLY, 0);
+        if (fd >= 0) {
+            *file_name = strdup(modname);
+            *elfp = NULL;
+            return fd;
+        }
+    }
+    return ratmem_fd_high(dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp));
+}
+
+static int find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                          Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+                          GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+    return ratmem_fd_high(dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name,
+                                                       debuglink_file, debuglink_crc,
+                                                       debuginfo_file_name));
+}
+
 static const Dwfl_Callbacks rm_dwfl_cb = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_build_id_find_debuginfo,
+    .find_elf = find_elf,
+    .find_debuginfo = find_debuginfo,
 };
+
+/* dwfl_linux_proc_report, reading /proc/self/maps through a descriptor of
+ * ours (libdw's fopen takes the lowest free number, without O_CLOEXEC).
+ * The vDSO, which it finds through /proc/PID/auxv, is left out: no
+ * allocation is made from it.  0 on success. */
+static int report_maps(Dwfl *dwfl)
+{
+    int fd = ratmem_fd_open("/proc/self/maps", O_RDONLY, 0);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "r");
+    if (!f) {
+        close(fd);
+        return -1;
+    }
+    int r = dwfl_linux_proc_maps_report(dwfl, f);
+    fclose(f);
+    return r;
+}
 
 /* A module the program dlclose'd: reported at its old place, so stacks
  * captured while it was loaded still resolve. */
 static void report_gone(void *arg, const char *path, uintptr_t bias)
 {
-    dwfl_report_elf((Dwfl *)arg, path, path, -1, bias, false);
+    int fd = ratmem_fd_open(path, O_RDONLY, 0);
+    if (fd >= 0 && !dwfl_report_elf((Dwfl *)arg, path, path, fd, bias, false))
+        close(fd);
 }
 
 /* Set once at start-up (debuginfo= option), read at report time. */
@@ -57,7 +107,7 @@ struct rm_symbolizer *rm_sym_open(void)
     sy->dwfl = dwfl_begin(&rm_dwfl_cb);
     if (sy->dwfl) {
         dwfl_report_begin(sy->dwfl);
-        int bad = dwfl_linux_proc_report(sy->dwfl, getpid()) != 0;
+        int bad = report_maps(sy->dwfl) != 0;
         if (!bad)
             rm_modules_each_gone(report_gone, sy->dwfl);
         if (dwfl_report_end(sy->dwfl, NULL, NULL) != 0 || bad) {

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "fastunwind.h"
 #include "stackdb.h"
+#include "unwmem.h"
 #include "symbolize.h"
 #include "table.h"
 #include "threads.h"
@@ -152,6 +153,7 @@ void ratmem_track_modules_changed(void)
 
 void ratmem_track_dlclose(void *handle)
 {
+    rm_unwmem_forget();
     rm_fastunwind_flush();
     if (active())
         rm_modules_closing(handle);
@@ -169,10 +171,19 @@ void ratmem_track_mmap(void *p, size_t len, int prot, int flags)
 
 void ratmem_track_munmap(void *p, size_t len)
 {
+    rm_unwmem_forget();
     if (!p || !len || !active())
         return;
     size_t n = ratmem_page_round(len);
     rm_regions_remove((uintptr_t)p, n ? (uintptr_t)p + n : UINTPTR_MAX);
+}
+
+void ratmem_track_mprotect(void *p, size_t len, int prot)
+{
+    (void)p;
+    (void)len;
+    if (!(prot & PROT_READ))
+        rm_unwmem_forget();
 }
 
 void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len)

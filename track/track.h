@@ -71,6 +71,8 @@ void ratmem_track_private_free(void *p, const char *what, void *caller);
 void ratmem_track_mmap(void *p, size_t len, int prot, int flags);
 void ratmem_track_munmap(void *p, size_t len);
 void ratmem_track_mremap(void *old, size_t old_len, void *p, size_t new_len);
+/* The interposed mprotect, after it succeeded: memory made unreadable. */
+void ratmem_track_mprotect(void *p, size_t len, int prot);
 
 /* Classify every live block and write the report to path (NULL: where the
  * options say; "%p" expands to the pid).  *leaks_found (may be NULL) is set

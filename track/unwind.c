@@ -11,6 +11,7 @@
 #include "gate.h"
 #include "stackdb.h"
 #include "unwind.h"
+#include "unwmem.h"
 
 /* The skip range: written once by rm_unwind_init (or by a test before any
  * capture), read by every capturing thread; relaxed atomics. */
@@ -55,7 +56,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 
 void rm_unwind_init(void)
 {
-    unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+    rm_unwmem_init();   /* libunwind, per-thread caching, without its pipe */
     struct range_find rf = { .addr = (uintptr_t)&rm_unwind_capture };
     if (dl_iterate_phdr(find_object, &rf)) {
         atomic_store_explicit(&rm_skip_lo, rf.lo, memory_order_relaxed);
