@@ -65,6 +65,7 @@ static void usage(FILE *to)
             "       %s diff [--by=offset|function] [--frames=N] OLD.json NEW.json\n"
             "       %s report [--format=text|html|pprof|folded] [-o OUT] [--base OLD] FILE...\n"
             "  --wx=MODE            enforce (default), warn or off: writable+executable mappings\n"
+            "  --wx-allow=GLOB[,GLOB]  executables matching a GLOB get --wx=warn (e.g. '*/node')\n"
             "  --no-leaks           no leak tracking (zeroing and W^X only)\n"
             "  --no-zero            do not zero allocations\n"
             "  --report=PATH        write the leak report to PATH (%%p = pid) instead of stderr\n"
@@ -294,6 +295,8 @@ int ratmem_launch_main(int argc, char **argv)
             break;
         } else if (VAL("--wx")) {
             sb_add(&opts, "wx=", v);
+        } else if (VAL("--wx-allow")) {
+            sb_add(&opts, "wx_allow=", v);
         } else if (strcmp(a, "--no-leaks") == 0) {
             sb_add(&opts, "leaks=0", NULL);
         } else if (strcmp(a, "--no-zero") == 0) {
