@@ -46,6 +46,9 @@ static const struct row rows[] = {
     { "dump", K_PATH, OFF(dump), 0, 0, NULL, "report path + .dump.%n", "where heap dumps go (%p = pid, %n = dump number)" },
     { "debuginfo", K_ENUM, OFF(debuginfo), 0, 0, debuginfo_names, "embedded", "file:line from debug info inside the binaries only, or also from separate debug files (all: slower reports)" },
     { "fast_unwind", K_BOOL, OFF(fast_unwind), 0, 1, NULL, "1", "capture stacks with ratmem's cached unwinder (0 = libunwind for every frame)" },
+    { "skip", K_PATH, OFF(skip), 0, 0, NULL, "none", "GLOB[,GLOB]: programs left untracked and unreported (the executable's path or argv[0]; base names for a GLOB without '/')" },
+    { "only", K_PATH, OFF(only), 0, 0, NULL, "none", "GLOB[,GLOB]: track only the programs that match (as skip)" },
+    { "run_dir", K_PATH, OFF(run_dir), 0, 0, NULL, "none", "set by the ratmem launcher: the private directory where each process of the run writes its records and report" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])

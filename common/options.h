@@ -30,6 +30,9 @@ struct ratmem_options {
     int dump_signal;                   /* signal that writes a heap dump; 0 = none */
     char dump[RATMEM_PATH_MAX];        /* heap dump path template; "" = from report */
     char wx_allow[RATMEM_PATH_MAX];    /* GLOB[,GLOB]: executables given wx=warn; "" = none */
+    char skip[RATMEM_PATH_MAX];        /* GLOB[,GLOB]: programs left untracked */
+    char only[RATMEM_PATH_MAX];        /* GLOB[,GLOB]: programs tracked; "" = all */
+    char run_dir[RATMEM_PATH_MAX];     /* the launcher's run directory; "" = none */
 };
 
 /* The signal number named by s[0..n) for dump_signal: USR1, SIGUSR1 and the

@@ -72,6 +72,9 @@ static const struct mkey keys[] = {
     { "dump", M_PATH, 0, 0, { 0 } },
     { "fast_unwind", M_BOOL, 0, 1, { 0 } },
     { "debuginfo", M_ENUM, 0, 0, { "embedded", "all", NULL } },
+    { "skip", M_PATH, 0, 0, { 0 } },
+    { "only", M_PATH, 0, 0, { 0 } },
+    { "run_dir", M_PATH, 0, 0, { 0 } },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -289,9 +292,9 @@ static void compare(const struct model *m, const struct ratmem_options *o)
     CHECK(o->dump_signal == m->num[11]);
     CHECK(o->fast_unwind == m->num[13]);
     CHECK(o->debuginfo == m->num[14]);
-    const char *fields[3] = { o->report, o->suppressions, o->dump };
-    size_t idx[3] = { 3, 8, 12 };
-    for (int i = 0; i < 3; i++) {
+    const char *fields[6] = { o->report, o->suppressions, o->dump, o->skip, o->only, o->run_dir };
+    size_t idx[6] = { 3, 8, 12, 15, 16, 17 };
+    for (int i = 0; i < 6; i++) {
         size_t n = strnlen(fields[i], RATMEM_PATH_MAX);
         CHECK(n < RATMEM_PATH_MAX);
         CHECK(n == m->pathlen[idx[i]]);

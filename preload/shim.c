@@ -47,6 +47,9 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
+    ratmem_shim_guard++;
+    ratmem_track_run_forked();
+    ratmem_shim_guard--;
     if (ratmem_shim_opts.leaks) {
         ratmem_track_atfork_child();
         ratmem_dumpsig_atfork_child();
@@ -63,6 +66,16 @@ static bool quota_figures(size_t *limit, size_t *used, size_t *peak)
     *used = __atomic_load_n(&ratmem_shim_quota.used, __ATOMIC_RELAXED);
     *peak = __atomic_load_n(&ratmem_shim_quota.peak, __ATOMIC_RELAXED);
     return true;
+}
+
+static void on_exit_status(int status, void *arg)
+{
+    (void)arg;
+    int saved = errno;
+    ratmem_shim_guard++;
+    ratmem_track_run_exited(status);
+    ratmem_shim_guard--;
+    errno = saved;
 }
 
 void ratmem_shim_init(void)
@@ -105,6 +118,10 @@ void ratmem_shim_init(void)
         }
     }
     ratmem_shim_opts = o;
+    /* skip/only; the launcher's start record. */
+    if (!ratmem_track_run_start(&ratmem_shim_opts))
+        ratmem_shim_opts.leaks = 0;
+    o.leaks = ratmem_shim_opts.leaks;
     if (o.quota) {
         __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);
         __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
@@ -114,8 +131,12 @@ void ratmem_shim_init(void)
     if (o.leaks) {
         ratmem_track_set_quota_source(quota_figures);
         ratmem_track_init(&ratmem_shim_opts);
-        pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     }
+    if (o.leaks || o.run_dir[0])
+        pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+    /* Under the launcher, each exit() status goes to the run's records. */
+    if (o.run_dir[0])
+        on_exit(on_exit_status, NULL);
     ratmem_shim_guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
     __atomic_store_n(&ratmem_shim_ready, 1, __ATOMIC_RELEASE);
@@ -200,7 +221,9 @@ __attribute__((destructor(101))) static void shim_destructor(void)
     ratmem_track_report(NULL, &leaks);
     ratmem_shim_guard--;
     errno = saved;
-    if (leaks && ratmem_shim_opts.exitcode) {
+    /* Under the launcher, exitcode= holds for the whole tree: the
+     * launcher applies it. */
+    if (leaks && ratmem_shim_opts.exitcode && !ratmem_shim_opts.run_dir[0]) {
         fflush(NULL);
         _exit(ratmem_shim_opts.exitcode);
     }

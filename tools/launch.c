@@ -33,6 +33,7 @@
 #include "options.h"
 #include "cmds.h"
 #include "launch.h"
+#include "tree.h"
 
 #define LAUNCH_ERROR 125
 
@@ -68,12 +69,14 @@ static void usage(FILE *to)
             "  --wx-allow=GLOB[,GLOB]  executables matching a GLOB get --wx=warn (e.g. '*/node')\n"
             "  --no-leaks           no leak tracking (zeroing and W^X only)\n"
             "  --no-zero            do not zero allocations\n"
-            "  --report=PATH        write the leak report to PATH (%%p = pid) instead of stderr\n"
+            "  --report=PATH        write the run's leak report to PATH instead of stderr\n"
             "  --json               JSON leak report (format=json)\n"
             "  --reachable          list still-reachable blocks too\n"
             "  --stack-depth=N      frames kept per allocation (1..256)\n"
-            "  --exitcode=N         exit with N when leaks are found\n"
+            "  --exitcode=N         exit with N when any process of the run leaked\n"
             "  --suppressions=FILE  leaks to leave out of the report\n"
+            "  --skip=GLOB[,GLOB]   leave matching programs untracked (sh, make, timeout...)\n"
+            "  --only=GLOB[,GLOB]   track only matching programs\n"
             "  --dump-signal=SIG    write a heap dump on signal SIG (USR2, USR1, a number...)\n"
             "  --dump=PATH          where heap dumps go (%%p = pid, %%n = dump number)\n"
             "  --options=STR        extra RATMEM_OPTIONS (key=value:key=value)\n"
@@ -128,6 +131,26 @@ static char *opt_value(const char *opts, const char *key)
         p = end + 1;
     }
     return found;
+}
+
+/* tmpl with "%p" replaced by pid and "%%" by "%". */
+static char *expand_pid(const char *tmpl, pid_t pid)
+{
+    char *out = xmalloc(strlen(tmpl) * 8 + 32);
+    size_t n = 0;
+    for (const char *p = tmpl; *p; p++) {
+        if (p[0] == '%' && p[1] == 'p') {
+            n += (size_t)sprintf(out + n, "%d", (int)pid);
+            p++;
+        } else if (p[0] == '%' && p[1] == '%') {
+            out[n++] = '%';
+            p++;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = 0;
+    return out;
 }
 
 /* ---- the shim ---- */
@@ -313,6 +336,10 @@ int ratmem_launch_main(int argc, char **argv)
             sb_add(&opts, "exitcode=", v);
         } else if (VAL("--suppressions")) {
             sb_add(&opts, "suppressions=", v);
+        } else if (VAL("--skip")) {
+            sb_add(&opts, "skip=", v);
+        } else if (VAL("--only")) {
+            sb_add(&opts, "only=", v);
         } else if (VAL("--dump-signal")) {
             sb_add(&opts, "dump_signal=", v);
         } else if (strcmp(a, "--dump-signal") == 0) {
@@ -366,6 +393,34 @@ int ratmem_launch_main(int argc, char **argv)
     }
 
     struct run run = { .argv = argv + i };
+    /* With tracking on, the processes of the run write their records and
+     * reports into a private directory (mode 0700), and the launcher makes
+     * the run's documents of them once the program has ended. */
+    char *leaks = opt_value(all.s, "leaks");
+    bool tracking = !leaks || strcmp(leaks, "0") != 0;
+    free(leaks);
+    char dirbuf[PATH_MAX];
+    if (tracking) {
+        const char *tmp = getenv("TMPDIR");
+        if (!tmp || !*tmp || strchr(tmp, ':') || strlen(tmp) > PATH_MAX - 64)
+            tmp = "/tmp";
+        snprintf(dirbuf, sizeof dirbuf, "%s/ratmem-run.XXXXXX", tmp);
+        if (!mkdtemp(dirbuf))
+            die("cannot create a run directory in %s: %s", tmp, strerror(errno));
+        run.dir = dirbuf;
+        sb_add(&all, "run_dir=", dirbuf);
+        run.report = opt_value(all.s, "report");
+        char *fmt = opt_value(all.s, "format");
+        run.json = fmt && strcmp(fmt, "json") == 0;
+        free(fmt);
+        char *ec = opt_value(all.s, "exitcode");
+        if (ec) {
+            char *end;
+            long v = strtol(ec, &end, 10);
+            run.exitcode = *ec && !*end && v > 0 && v < 256 ? (int)v : 0;
+            free(ec);
+        }
+    }
 
     if (setenv("LD_PRELOAD", pre.s, 1) != 0 ||
         (all.s && setenv("RATMEM_OPTIONS", all.s, 1) != 0))
@@ -400,5 +455,18 @@ int ratmem_launch_main(int argc, char **argv)
     for (size_t k = 0; k < nhandled; k++)
         signal(handled[k], SIG_DFL);
     free(shim);
+    if (!run.dir)
+        return mirror_status(run.status);
+    struct tree t;
+    tree_collect(&run, &t);
+    char *path = run.report ? expand_pid(run.report, run.child) : NULL;
+    tree_write(&run, &t, path, run.json);
+    summary_print(&run, &t, path);
+    tree_remove_dir(run.dir);
+    bool leaked = t.leaked > 0;
+    tree_free(&t);
+    free(path);
+    if (leaked && run.exitcode)
+        return run.exitcode;
     return mirror_status(run.status);
 }

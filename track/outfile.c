@@ -1,6 +1,7 @@
 /* outfile.c - report destinations (see outfile.h). */
 #include "config.h"
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -9,6 +10,7 @@
 #include "options.h"
 #include "out.h"
 #include "outfile.h"
+#include "run.h"
 
 int rm_outfile_expand(const char *tmpl, char *buf, size_t cap)
 {
@@ -48,13 +50,14 @@ static void complain(const char *path, const char *why)
                 (char *)NULL);
 }
 
-int rm_outfile_open(const char *tmpl, int *failed)
+static int open_path(const char *tmpl, bool claim, int *failed)
 {
     *failed = 0;
     if (!tmpl || !*tmpl)
         return 2;
-    char path[RATMEM_PATH_MAX];
-    if (rm_outfile_expand(tmpl, path, sizeof path) != 0) {
+    char path[RATMEM_PATH_MAX + 24];
+    if (rm_outfile_expand(tmpl, path, RATMEM_PATH_MAX) != 0 ||
+        (claim && rm_run_claim(tmpl, path, sizeof path) != 0)) {
         complain(tmpl, strerror(ENAMETOOLONG));
         *failed = 1;
         return 2;
@@ -68,7 +71,19 @@ int rm_outfile_open(const char *tmpl, int *failed)
         *failed = 1;
         return 2;
     }
+    if (claim)
+        rm_run_wrote(path);
     return fd;
+}
+
+int rm_outfile_open(const char *tmpl, int *failed)
+{
+    return open_path(tmpl, false, failed);
+}
+
+int rm_outfile_open_claimed(const char *tmpl, int *failed)
+{
+    return open_path(tmpl, true, failed);
 }
 
 void rm_outfile_close(int fd)

@@ -13,6 +13,9 @@ int rm_outfile_expand(const char *tmpl, char *buf, size_t cap);
  * failure one line on stderr naming the path and the error, *failed = 1,
  * and fd 2.  Close the result with rm_outfile_close. */
 int rm_outfile_open(const char *tmpl, int *failed);
+/* The same for the report of the run's rule (run.h): a path without "%p"
+ * gets ".PID" appended when it is not this process's to write. */
+int rm_outfile_open_claimed(const char *tmpl, int *failed);
 void rm_outfile_close(int fd);
 
 /* At start-up: does the report destination tmpl look usable?  0 for ""

@@ -131,6 +131,12 @@ static unsigned frames_of(const struct rm_group *g, const uintptr_t **pc)
     return s ? s->depth : 0;
 }
 
+static bool is_json(const struct rm_report_req *req)
+{
+    return req->format ? req->format - 1 == RATMEM_FORMAT_JSON
+                       : req->opts->format == RATMEM_FORMAT_JSON;
+}
+
 static void text_group(struct rm_out *o, struct rm_symbolizer *sy, const struct rm_group *g)
 {
     if (g->kind == RM_KIND_LIVE)
@@ -530,7 +536,7 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
     if (ng)
         sy = rm_sym_open();
     rm_out_init(o, req->fd);
-    if (req->opts->format == RATMEM_FORMAT_JSON)
+    if (is_json(req))
         write_dump_json(o, req, t, sy, g, ng);
     else
         write_dump_text(o, req, t, sy, g, ng);
@@ -666,7 +672,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
 
     /* 5. Write. */
     rm_out_init(o, req->fd);
-    if (req->opts->format == RATMEM_FORMAT_JSON)
+    if (is_json(req))
         write_json(o, req, &t, sy, g, ng, n - gone, &t0);
     else
         write_text(o, req, &t, sy, g, ng);

@@ -32,6 +32,9 @@ struct rm_report_req {
     uint64_t quota_limit, quota_used, quota_peak;
     /* A heap dump instead of a leak report: every live block grouped by
      * stack as "live" groups, no roots, no scan, no suppressions. */
+    /* The format: 0 = the options', else RATMEM_FORMAT_TEXT + 1 or
+     * RATMEM_FORMAT_JSON + 1 (the run directory's reports are JSON). */
+    int format;
     bool dump;
     uint64_t dump_seq;                /* its sequence number, from 1 */
     uint64_t dump_time_ms;            /* CLOCK_REALTIME, ms since the epoch */

@@ -5,7 +5,9 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "dump.h"
 #include "options.h"
 #include "outfile.h"
@@ -19,6 +21,7 @@
 #include "regions.h"
 #include "rheap.h"
 #include "report.h"
+#include "run.h"
 #include "fastunwind.h"
 #include "stackdb.h"
 #include "unwmem.h"
@@ -268,19 +271,44 @@ static __attribute__((noinline)) int report_at(const char *path, bool *leaks_fou
     if (!o)
         o = defaults();
     int failed = 0;
-    int fd = rm_outfile_open(path ? path : o->report, &failed);
+    char tmp[RATMEM_PATH_MAX + 80], dst[RATMEM_PATH_MAX + 80];
+    /* Under the launcher: JSON into the run directory; when it is gone
+     * (the launcher has ended), the report path by the run's rule. */
+    int fd = path ? -1 : rm_run_report_open(tmp, dst, sizeof tmp);
+    bool in_run = fd >= 0;
+    if (!in_run)
+        fd = path ? rm_outfile_open(path, &failed) : rm_outfile_open_claimed(o->report, &failed);
     struct rm_report_req req = { .opts = o, .fd = fd, .process_roots = true, .sp = sp,
                                  .roots = regs, .nroots = 1 };
+    if (in_run)
+        req.format = RATMEM_FORMAT_JSON + 1;
     quota_figures(&req);
     struct rm_report_totals t;
     int r = rm_report_write(&req, &t);
     rm_outfile_close(fd);
+    if (in_run && (r != 0 || rename(tmp, dst) != 0))
+        unlink(tmp);
     if (r != 0)
         ratmem_msg("the leak report could not be written in full (no memory for it, or a "
                    "write error)");
     if (leaks_found)
         *leaks_found = t.direct_blocks + t.indirect_blocks > 0;
     return r == 0 && !failed ? 0 : -1;
+}
+
+bool ratmem_track_run_start(const struct ratmem_options *opts)
+{
+    return rm_run_start(opts);
+}
+
+void ratmem_track_run_forked(void)
+{
+    rm_run_forked();
+}
+
+void ratmem_track_run_exited(int status)
+{
+    rm_run_exited(status);
 }
 
 bool ratmem_track_report_path_ok(const char *tmpl)

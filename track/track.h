@@ -80,6 +80,15 @@ void ratmem_track_mprotect(void *p, size_t len, int prot);
  * report could not be written (one line on stderr says why). */
 int ratmem_track_report(const char *path, bool *leaks_found);
 
+/* The processes of a run (track/run.h).  run_start: at start-up, before
+ * ratmem_track_init, for every process (tracked or not): decides skip/only
+ * (returns whether the process is tracked) and with run_dir writes the
+ * start record; opts stays valid for the process's life.  run_forked: in
+ * a fork child.  run_exited: from an on_exit handler, the exit record. */
+bool ratmem_track_run_start(const struct ratmem_options *opts);
+void ratmem_track_run_forked(void);
+void ratmem_track_run_exited(int status);
+
 /* At start-up, before ratmem_track_init: whether the report option's path
  * looks writable; when it does not, one warning line says why and the
  * caller sends the report to stderr instead. */

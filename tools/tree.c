@@ -1,0 +1,500 @@
+/* tree.c - the run's processes and the whole-run documents (see tree.h).
+ *
+ * The records come from the run directory (track/run.c writes them):
+ * ID.start, ID.json (the process's v1 report), ID.exit, ID = "PID-N".
+ * Merged groups join the groups of the same kind and stack across
+ * processes, stacks compared frame by frame by module and offset (the
+ * addresses differ from process to process). */
+#define _GNU_SOURCE
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tree.h"
+
+static json_t *load(const char *dir, const char *id, const char *ext)
+{
+    char path[PATH_MAX + 128];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, id, ext);
+    return json_load_file(path, 0, NULL);
+}
+
+static long long num(const json_t *o, const char *key, long long dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const struct proc *x = a, *y = b;
+    if (x->start_ms != y->start_ms)
+        return x->start_ms < y->start_ms ? -1 : 1;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->gen - y->gen;
+}
+
+/* Alive and not a zombie (a process the launcher has not reaped yet is
+ * reaped before this is asked). */
+static bool running(long long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+static const char *const sum_keys[8] = {
+    "direct_bytes", "direct_blocks", "indirect_bytes", "indirect_blocks",
+    "reachable_bytes", "reachable_blocks", "suppressed_bytes", "suppressed_blocks",
+};
+
+/* The key of a group: kind, then module and offset of every frame. */
+static char *group_key(const char *kind, const json_t *frames)
+{
+    size_t cap = 256, len = 0;
+    char *k = malloc(cap);
+    if (!k)
+        return NULL;
+    len = (size_t)snprintf(k, cap, "%s", kind);
+    size_t i;
+    json_t *f;
+    json_array_foreach(frames, i, f) {
+        const char *m = json_string_value(json_object_get(f, "module"));
+        const char *o = json_string_value(json_object_get(f, "offset"));
+        const char *pc = json_string_value(json_object_get(f, "pc"));
+        size_t need = (m ? strlen(m) : 0) + (o ? strlen(o) : 0) + (pc ? strlen(pc) : 0) + 8;
+        if (len + need >= cap) {
+            cap = (len + need) * 2;
+            char *n = realloc(k, cap);
+            if (!n) {
+                free(k);
+                return NULL;
+            }
+            k = n;
+        }
+        /* Without a module (unknown), the address is all there is. */
+        if (m && *m)
+            len += (size_t)snprintf(k + len, cap - len, "\x1f%s+%s", m, o ? o : "");
+        else
+            len += (size_t)snprintf(k + len, cap - len, "\x1f?%s", pc ? pc : "");
+    }
+    return k;
+}
+
+static int by_size(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    long long xb = num(x, "bytes", 0), yb = num(y, "bytes", 0);
+    if (xb != yb)
+        return xb > yb ? -1 : 1;
+    long long xn = num(x, "blocks", 0), yn = num(y, "blocks", 0);
+    if (xn != yn)
+        return xn > yn ? -1 : 1;
+    return 0;
+}
+
+static void merge(struct tree *t)
+{
+    json_t *index = json_object();
+    json_t *list = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        struct proc *p = &t->p[i];
+        size_t k;
+        json_t *g;
+        json_array_foreach(json_object_get(p->report, "leaks"), k, g) {
+            const char *kind = json_string_value(json_object_get(g, "kind"));
+            json_t *frames = json_object_get(g, "frames");
+            if (!kind)
+                continue;
+            char *key = group_key(kind, frames);
+            if (!key)
+                continue;
+            json_t *m = json_object_get(index, key);
+            if (!m) {
+                m = json_pack("{s:s, s:I, s:I, s:I, s:[], s:o}", "kind", kind, "bytes",
+                              (json_int_t)0, "blocks", (json_int_t)0, "processes",
+                              (json_int_t)0, "pids", "frames",
+                              frames ? json_incref(frames) : json_array());
+                json_array_append_new(list, m);
+                json_object_set(index, key, m);
+            }
+            free(key);
+            json_object_set_new(m, "bytes", json_integer(num(m, "bytes", 0) + num(g, "bytes", 0)));
+            json_object_set_new(m, "blocks",
+                                json_integer(num(m, "blocks", 0) + num(g, "blocks", 0)));
+            json_t *pids = json_object_get(m, "pids");
+            size_t np = json_array_size(pids);
+            if (!np || json_integer_value(json_array_get(pids, np - 1)) != p->pid) {
+                json_array_append_new(pids, json_integer(p->pid));
+                json_object_set_new(m, "processes", json_integer((json_int_t)np + 1));
+            }
+        }
+    }
+    size_t n = json_array_size(list);
+    json_t **v = calloc(n + 1, sizeof *v);
+    for (size_t i = 0; v && i < n; i++)
+        v[i] = json_incref(json_array_get(list, i));
+    if (v)
+        qsort(v, n, sizeof *v, by_size);
+    t->merged = json_array();
+    for (size_t i = 0; v && i < n; i++)
+        json_array_append_new(t->merged, v[i]);
+    free(v);
+    json_decref(list);
+    json_decref(index);
+}
+
+int tree_collect(const struct run *r, struct tree *t)
+{
+    memset(t, 0, sizeof *t);
+    DIR *d = r->dir ? opendir(r->dir) : NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 7 || strcmp(e->d_name + len - 6, ".start") != 0 || len - 6 >= sizeof t->p->id)
+            continue;
+        if (t->n == cap) {
+            cap = cap ? cap * 2 : 32;
+            struct proc *np = realloc(t->p, cap * sizeof *np);
+            if (!np)
+                break;
+            t->p = np;
+        }
+        struct proc *p = &t->p[t->n];
+        memset(p, 0, sizeof *p);
+        memcpy(p->id, e->d_name, len - 6);
+        p->id[len - 6] = 0;
+        long long pid;
+        int gen;
+        if (sscanf(p->id, "%lld-%d", &pid, &gen) != 2)
+            continue;
+        p->start = load(r->dir, p->id, "start");
+        if (!json_is_object(p->start)) {
+            json_decref(p->start);
+            continue;
+        }
+        p->pid = pid;
+        p->gen = gen;
+        p->ppid = num(p->start, "ppid", -1);
+        p->start_ms = num(p->start, "start_ms", 0);
+        p->exe = json_string_value(json_object_get(p->start, "exe"));
+        p->tracked = json_is_true(json_object_get(p->start, "tracked"));
+        p->skipped = json_string_value(json_object_get(p->start, "skipped"));
+        p->report = load(r->dir, p->id, "json");
+        if (p->report && !json_is_object(p->report)) {
+            json_decref(p->report);
+            p->report = NULL;
+        }
+        json_t *ex = load(r->dir, p->id, "exit");
+        if (json_is_integer(json_object_get(ex, "status"))) {
+            p->end = END_EXIT;
+            p->code = (int)num(ex, "status", 0);
+        } else {
+            p->end = END_UNKNOWN;
+        }
+        json_decref(ex);
+        t->n++;
+    }
+    if (d)
+        closedir(d);
+    for (size_t i = 0; i < t->n; i++) {
+        struct proc *p = &t->p[i];
+        if (p->end == END_EXIT)
+            continue;
+        bool later = false;
+        for (size_t j = 0; j < t->n; j++)
+            if (t->p[j].pid == p->pid && t->p[j].gen > p->gen)
+                later = true;
+        if (later) {
+            p->end = END_EXEC;
+            continue;
+        }
+        for (size_t k = r->nreaped; k-- > 0;)
+            if (r->reaped[k].pid == p->pid) {
+                int st = r->reaped[k].status;
+                p->end = WIFSIGNALED(st) ? END_SIGNAL : END_EXIT;
+                p->code = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+                break;
+            }
+        if (p->end == END_UNKNOWN && running(p->pid))
+            p->end = END_RUNNING;
+    }
+    qsort(t->p, t->n, sizeof *t->p, by_start);
+    for (size_t i = 0; i < t->n; i++) {
+        struct proc *p = &t->p[i];
+        json_t *s = json_object_get(p->report, "summary");
+        for (int k = 0; k < 8; k++)
+            t->tot[k] += num(s, sum_keys[k], 0);
+        p->direct_bytes = num(s, "direct_bytes", 0);
+        p->direct_blocks = num(s, "direct_blocks", 0);
+        p->indirect_bytes = num(s, "indirect_bytes", 0);
+        p->indirect_blocks = num(s, "indirect_blocks", 0);
+        if (p->tracked)
+            t->tracked++;
+        else
+            t->skipped++;
+        if (p->direct_blocks + p->indirect_blocks > 0)
+            t->leaked++;
+        if (p->tracked && !p->report) {
+            if (p->end == END_RUNNING)
+                t->running++;
+            else if (p->end != END_EXEC)
+                t->noreport++;
+        }
+    }
+    merge(t);
+    return 0;
+}
+
+static const char *end_name(enum proc_end e)
+{
+    static const char *const names[] = { "exit", "signal", "exec", "running", "unknown" };
+    return names[e];
+}
+
+static json_t *exit_of(const struct proc *p)
+{
+    if (p->end == END_EXIT)
+        return json_pack("{s:i}", "status", p->code);
+    if (p->end == END_SIGNAL)
+        return json_pack("{s:i}", "signal", p->code);
+    return json_null();
+}
+
+static json_t *tree_json(const struct run *r, const struct tree *t)
+{
+    json_t *cmd = json_array();
+    for (char **a = r->argv; *a; a++)
+        json_array_append_new(cmd, json_string(*a));
+    json_t *exit = WIFSIGNALED(r->status) ? json_pack("{s:i}", "signal", WTERMSIG(r->status))
+                                          : json_pack("{s:i}", "status", WEXITSTATUS(r->status));
+    json_t *sum = json_object();
+    for (int k = 0; k < 8; k++)
+        json_object_set_new(sum, sum_keys[k], json_integer(t->tot[k]));
+    json_object_set_new(sum, "processes", json_integer((json_int_t)t->n));
+    json_object_set_new(sum, "processes_tracked", json_integer((json_int_t)t->tracked));
+    json_object_set_new(sum, "processes_skipped", json_integer((json_int_t)t->skipped));
+    json_object_set_new(sum, "processes_leaked", json_integer((json_int_t)t->leaked));
+    json_object_set_new(sum, "processes_without_report", json_integer((json_int_t)t->noreport));
+    json_object_set_new(sum, "processes_running", json_integer((json_int_t)t->running));
+    json_t *procs = json_array();
+    for (size_t i = 0; i < t->n; i++) {
+        const struct proc *p = &t->p[i];
+        json_t *argv = json_object_get(p->start, "argv");
+        json_t *o = json_pack("{s:I, s:I, s:s?, s:o, s:I, s:b, s:b, s:s?, s:o, s:s, s:O}",
+                              "pid", (json_int_t)p->pid, "ppid", (json_int_t)p->ppid,
+                              "exe", p->exe, "argv", argv ? json_incref(argv) : json_array(),
+                              "start_ms", (json_int_t)p->start_ms,
+                              "forked", json_is_true(json_object_get(p->start, "forked")),
+                              "tracked", p->tracked, "skipped", p->skipped,
+                              "exit", exit_of(p), "end", end_name(p->end),
+                              "report", p->report ? p->report : json_null());
+        if (o)
+            json_array_append_new(procs, o);
+    }
+    return json_pack("{s:i, s:s, s:o, s:o, s:o, s:o, s:O}", "ratmem_report", 1, "type", "tree",
+                     "command", cmd, "exit", exit, "summary", sum, "processes", procs, "leaks",
+                     t->merged);
+}
+
+/* ---- text ---- */
+
+static void text_frames(FILE *f, const json_t *frames)
+{
+    size_t i;
+    json_t *fr;
+    if (!json_array_size(frames))
+        fputs("    #0 <unknown stack>\n", f);
+    json_array_foreach(frames, i, fr) {
+        const char *pc = json_string_value(json_object_get(fr, "pc"));
+        const char *fn = json_string_value(json_object_get(fr, "function"));
+        const char *file = json_string_value(json_object_get(fr, "file"));
+        const char *mod = json_string_value(json_object_get(fr, "module"));
+        const char *off = json_string_value(json_object_get(fr, "offset"));
+        fprintf(f, "    #%zu %s", i, pc ? pc : "0x0");
+        if (fn && strcmp(fn, "??") != 0)
+            fprintf(f, " in %s", fn);
+        if (file)
+            fprintf(f, " %s:%lld", file, num(fr, "line", 0));
+        fprintf(f, " (%s+%s)\n", mod && *mod ? mod : "<unknown module>", off ? off : "0x0");
+    }
+    fputc('\n', f);
+}
+
+static const char *kind_title(const char *kind)
+{
+    if (strcmp(kind, "direct") == 0)
+        return "Direct leak of";
+    if (strcmp(kind, "indirect") == 0)
+        return "Indirect leak of";
+    if (strcmp(kind, "live") == 0)
+        return "Live:";
+    return "Still reachable:";
+}
+
+/* One process's report as the shim writes it in text. */
+static void text_report(FILE *f, const struct proc *p)
+{
+    const json_t *s = json_object_get(p->report, "summary");
+    long long lb = num(s, "direct_bytes", 0) + num(s, "indirect_bytes", 0);
+    long long ln = num(s, "direct_blocks", 0) + num(s, "indirect_blocks", 0);
+    fprintf(f, "\n=================================================================\n");
+    if (ln)
+        fprintf(f, "==%lld==ERROR: ratmem: detected memory leaks (%s)\n\n", p->pid,
+                p->exe ? p->exe : "?");
+    else
+        fprintf(f, "==%lld==ratmem: %s\n\n", p->pid, p->exe ? p->exe : "?");
+    size_t i;
+    json_t *g;
+    json_array_foreach(json_object_get(p->report, "leaks"), i, g) {
+        const char *kind = json_string_value(json_object_get(g, "kind"));
+        fprintf(f, "%s %lld byte(s) in %lld object(s) allocated from:\n",
+                kind_title(kind ? kind : ""), num(g, "bytes", 0), num(g, "blocks", 0));
+        text_frames(f, json_object_get(g, "frames"));
+    }
+    if (num(s, "suppressed_blocks", 0))
+        fprintf(f, "ratmem: %lld byte(s) in %lld allocation(s) suppressed.\n",
+                num(s, "suppressed_bytes", 0), num(s, "suppressed_blocks", 0));
+    if (num(s, "untracked_blocks", 0))
+        fprintf(f, "ratmem: warning: %lld allocation(s) were not tracked (no memory for the "
+                   "tracker's records, or made while the tracker was busy on the same thread).\n",
+                num(s, "untracked_blocks", 0));
+    if (num(s, "invalid_frees", 0))
+        fprintf(f, "ratmem: %lld invalid free(s) or realloc(s) refused (not live blocks).\n",
+                num(s, "invalid_frees", 0));
+    if (ln)
+        fprintf(f, "SUMMARY: ratmem: %lld byte(s) leaked in %lld allocation(s).\n", lb, ln);
+    else
+        fprintf(f, "ratmem: no leaks (%lld byte(s) in %lld allocation(s) still reachable)\n",
+                num(s, "reachable_bytes", 0), num(s, "reachable_blocks", 0));
+}
+
+static void tree_text(FILE *f, const struct tree *t)
+{
+    size_t nrep = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (json_array_size(json_object_get(t->p[i].report, "leaks")))
+            nrep++;
+    /* Merged groups found in more than one process (the JSON document
+     * lists every merged group). */
+    size_t nshared = 0, i;
+    json_t *g;
+    json_array_foreach(t->merged, i, g)
+        if (num(g, "processes", 0) > 1)
+            nshared++;
+    if (nrep > 1 && nshared) {
+        fprintf(f, "\n=================================================================\n"
+                   "==ratmem: %zu leak(s) found in more than one of the %zu processes that "
+                   "leaked\n\n", nshared, nrep);
+        json_array_foreach(t->merged, i, g) {
+            if (num(g, "processes", 0) < 2)
+                continue;
+            const char *kind = json_string_value(json_object_get(g, "kind"));
+            fprintf(f, "%s %lld byte(s) in %lld object(s) in %lld process(es) (pid",
+                    kind_title(kind ? kind : ""), num(g, "bytes", 0), num(g, "blocks", 0),
+                    num(g, "processes", 0));
+            size_t k;
+            json_t *pid;
+            json_t *pids = json_object_get(g, "pids");
+            json_array_foreach(pids, k, pid) {
+                if (k == 8) {
+                    fprintf(f, " and %zu more", json_array_size(pids) - 8);
+                    break;
+                }
+                fprintf(f, "%s %lld", k ? "," : "", (long long)json_integer_value(pid));
+            }
+            fputs(") allocated from:\n", f);
+            text_frames(f, json_object_get(g, "frames"));
+        }
+    }
+    for (size_t i = 0; i < t->n; i++)
+        if (json_array_size(json_object_get(t->p[i].report, "leaks")))
+            text_report(f, &t->p[i]);
+}
+
+int tree_write(const struct run *r, const struct tree *t, const char *path, bool json)
+{
+    json_t *doc = json ? tree_json(r, t) : NULL;
+    if (!path) {
+        fflush(stderr);
+        if (doc)
+            json_dumpf(doc, stderr, JSON_INDENT(2));
+        else
+            tree_text(stderr, t);
+        if (doc)
+            fputc('\n', stderr);
+        json_decref(doc);
+        return 0;
+    }
+    char tmp[PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        fprintf(stderr, "ratmem: cannot create report file %s: %s\n", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        json_decref(doc);
+        return -1;
+    }
+    if (doc) {
+        json_dumpf(doc, f, JSON_INDENT(2));
+        fputc('\n', f);
+    } else {
+        tree_text(f, t);
+    }
+    json_decref(doc);
+    int err = ferror(f) ? EIO : 0;
+    if (fclose(f) != 0 && !err)
+        err = errno;
+    if (!err && rename(tmp, path) != 0)
+        err = errno;
+    if (err) {
+        fprintf(stderr, "ratmem: cannot write report file %s: %s\n", path, strerror(err));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void tree_remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+void tree_free(struct tree *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        json_decref(t->p[i].start);
+        json_decref(t->p[i].report);
+    }
+    free(t->p);
+    json_decref(t->merged);
+}
