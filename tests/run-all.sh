@@ -1,8 +1,10 @@
 #!/bin/sh
 # run-all.sh - the whole test suite: the unit and integration tests
 # (make check), the core tests under ASan+UBSan and under valgrind, a short
-# run of each libFuzzer target (make fuzz, 10 s each), and make distcheck.
-# Needs what setup.sh installs.
+# run of each libFuzzer target (make fuzz, 10 s each), make distcheck, and,
+# as root where apt-get works, the Debian packages built, installed, checked
+# on the installed system and purged (tests/deb-install.sh; it prints why
+# when it skips).  Needs what setup.sh installs.
 set -eu
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -33,6 +35,11 @@ tail -22 _build/bench-smoke.log
 echo "== make distcheck =="
 make -j"$jobs" distcheck >_build/distcheck.log 2>&1 || { tail -50 _build/distcheck.log; exit 1; }
 echo "distcheck: ok"
-# One closing line for CI: the automake tests plus the five extra stages.
+
+echo "== Debian packages: make deb, apt-get install, check the installed system, purge =="
+deb=0
+sh tests/deb-install.sh || deb=$?
+case $deb in 0) stages=6 ;; 77) stages=5 ;; *) exit 1 ;; esac
+# One closing line for CI: the automake tests plus the extra stages that ran.
 n=$(sed -n 's/^# PASS: *//p' test-suite.log)
-echo "run-all: $((n + 5)) passed, 0 failed"
+echo "run-all: $((n + stages)) passed, 0 failed"
