@@ -51,11 +51,11 @@ void summary_print(const struct run *r, const struct tree *t, const char *report
 {
     FILE *f = stderr;
     long long lb = t->tot[0] + t->tot[2], ln = t->tot[1] + t->tot[3];
-    if (!ln && !t->noreport && !t->running) {
-        fprintf(f, "ratmem: no leaks in %zu process(es) (%zu skipped; %lld byte(s) in %lld "
-                   "allocation(s) still reachable)%s%s\n",
-                t->n, t->skipped, t->tot[4], t->tot[5], report_path ? "; report: " : "",
-                report_path ? report_path : "");
+    if (!ln) {
+        fprintf(f, "ratmem: no leaks in %zu process(es) (%zu skipped, %zu without a report, %zu "
+                   "still running; %lld byte(s) in %lld allocation(s) still reachable)%s%s\n",
+                t->n, t->skipped, t->noreport, t->running, t->tot[4], t->tot[5],
+                report_path ? "; report: " : "", report_path ? report_path : "");
         return;
     }
     fprintf(f, "ratmem: SUMMARY: %lld byte(s) leaked in %lld allocation(s) (direct %lld in %lld, "

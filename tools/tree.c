@@ -226,13 +226,25 @@ int tree_collect(const struct run *r, struct tree *t)
             p->end = END_EXEC;
             continue;
         }
+        /* Reaped by the launcher, or by a process of the run (its wait
+         * call left a record). */
+        int st = -1;
         for (size_t k = r->nreaped; k-- > 0;)
             if (r->reaped[k].pid == p->pid) {
-                int st = r->reaped[k].status;
-                p->end = WIFSIGNALED(st) ? END_SIGNAL : END_EXIT;
-                p->code = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+                st = r->reaped[k].status;
                 break;
             }
+        if (st < 0) {
+            char name[64];
+            snprintf(name, sizeof name, "%lld", p->pid);
+            json_t *rp = load(r->dir, name, "reaped");
+            st = (int)num(rp, "wait_status", -1);
+            json_decref(rp);
+        }
+        if (st >= 0 && (WIFSIGNALED(st) || WIFEXITED(st))) {
+            p->end = WIFSIGNALED(st) ? END_SIGNAL : END_EXIT;
+            p->code = WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st);
+        }
         if (p->end == END_UNKNOWN && running(p->pid))
             p->end = END_RUNNING;
     }

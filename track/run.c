@@ -8,6 +8,8 @@
  *   ID.json   the process's own JSON leak report (written as ID.json.tmp
  *             and renamed)                 written at exit, tracked only
  *   ID.exit   {"status": N}                written when exit() is called
+ *   PID.reaped {"wait_status": N}          written by the process that reaped
+ *             process PID with a wait call (as waitpid(2) gives it)
  * A process that ends otherwise (a signal, _exit, exec) leaves no exit
  * record; the launcher tells these apart.  Every file is opened O_CLOEXEC,
  * O_NOFOLLOW, mode 0600 and closed at once: nothing stays in the program's
@@ -252,6 +254,27 @@ void rm_run_exited(int status)
         rm_out_init(&w->out, fd);
         rm_out_str(&w->out, "{\"status\": ");
         rm_out_u64(&w->out, (uint64_t)(status & 0xff));
+        rm_out_str(&w->out, "}\n");
+        rm_out_flush(&w->out);
+        close(fd);
+    }
+    rm_mem_unmap_scratch(w, sizeof *w);
+}
+
+void rm_run_reaped(int pid, int status)
+{
+    if (!rm_run.o || !rm_run.o->run_dir[0])
+        return;
+    struct work *w = rm_mem_map_scratch(sizeof *w);
+    if (!w)
+        return;
+    char name[64];
+    snprintf(name, sizeof name, "%d.reaped", pid);
+    int fd = open_record(name, false, w);
+    if (fd >= 0) {
+        rm_out_init(&w->out, fd);
+        rm_out_str(&w->out, "{\"wait_status\": ");
+        rm_out_u64(&w->out, (uint64_t)(unsigned)status);
         rm_out_str(&w->out, "}\n");
         rm_out_flush(&w->out);
         close(fd);

@@ -31,6 +31,10 @@ void rm_run_forked(void);
  * record. */
 void rm_run_exited(int status);
 
+/* This process reaped child pid, which ended with wait status status:
+ * with run_dir, the record "PID.reaped". */
+void rm_run_reaped(int pid, int status);
+
 /* The path a report or dump named by template tmpl goes to, by the rule
  * above: path is tmpl expanded (%p, %n), cap its size; ".PID" is appended
  * when the rule says so.  Returns 0, or -1 when it does not fit. */

@@ -311,6 +311,11 @@ void ratmem_track_run_exited(int status)
     rm_run_exited(status);
 }
 
+void ratmem_track_run_reaped(int pid, int status)
+{
+    rm_run_reaped(pid, status);
+}
+
 bool ratmem_track_report_path_ok(const char *tmpl)
 {
     return rm_outfile_check(tmpl) == 0;

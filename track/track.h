@@ -88,6 +88,8 @@ int ratmem_track_report(const char *path, bool *leaks_found);
 bool ratmem_track_run_start(const struct ratmem_options *opts);
 void ratmem_track_run_forked(void);
 void ratmem_track_run_exited(int status);
+/* The program reaped child pid (wait status): with run_dir, a record. */
+void ratmem_track_run_reaped(int pid, int status);
 
 /* At start-up, before ratmem_track_init: whether the report option's path
  * looks writable; when it does not, one warning line says why and the

@@ -1,0 +1,70 @@
+/* treeleak.c - a process of a tree for tests/shim-tree.sh.
+ *   treeleak leak BYTES STATUS SITE   leak BYTES in one block from site a or
+ *                                     b (none for 0), exit with STATUS
+ *   treeleak daemon BYTES FILE        fork twice and return at once; the
+ *                                     grandchild waits for FILE to exist,
+ *                                     then leaks BYTES (site a) and exits 0
+ *   treeleak hang FILE                create FILE, then sleep until killed */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void *volatile keep;
+
+__attribute__((noinline)) void *tree_site_a(size_t n)
+{
+    void *p = malloc(n);
+    memset(p, 'a', n);
+    return p;
+}
+
+__attribute__((noinline)) void *tree_site_b(size_t n)
+{
+    void *p = malloc(n);
+    memset(p, 'b', n);
+    return p;
+}
+
+static void leak(size_t n, const char *site)
+{
+    if (!n)
+        return;
+    keep = site[0] == 'b' ? tree_site_b(n) : tree_site_a(n);
+    keep = NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "leak") == 0) {
+        leak(strtoul(argv[2], NULL, 10), argv[4]);
+        return atoi(argv[3]);
+    }
+    if (argc == 4 && strcmp(argv[1], "daemon") == 0) {
+        pid_t p = fork();
+        if (p < 0)
+            return 1;
+        if (p > 0) {
+            waitpid(p, NULL, 0);
+            return 0;
+        }
+        if (fork() != 0)
+            _exit(0);
+        setsid();
+        for (int i = 0; i < 6000 && access(argv[3], F_OK) != 0; i++)
+            usleep(10000);
+        leak(strtoul(argv[2], NULL, 10), "a");
+        return 0;
+    }
+    if (argc == 3 && strcmp(argv[1], "hang") == 0) {
+        int fd = open(argv[2], O_WRONLY | O_CREAT, 0600);
+        if (fd >= 0)
+            close(fd);
+        for (;;)
+            pause();
+    }
+    fprintf(stderr, "usage: treeleak leak BYTES STATUS a|b | daemon BYTES FILE | hang FILE\n");
+    return 2;
+}

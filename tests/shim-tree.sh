@@ -1,0 +1,129 @@
+#!/bin/sh
+# shim-tree.sh - process trees under the ratmem launcher: every report of
+# the tree kept in one document (background jobs, wait, exec, twenty
+# children at once, a double-forked daemon still running at the end, a
+# child killed by SIGKILL, a timeout wrapper); totals, merged groups, exit
+# status as bare (3; SIGTERM 143; SIGINT to the process group); the
+# summary; --skip/--only; --exitcode over the tree; and without the
+# launcher, a shared report path keeps every process's report.
+. "${top_srcdir:-.}/tests/lib.sh"
+command -v python3 >/dev/null || { echo "SKIP: no python3 to check the JSON"; exit 77; }
+CHECK="python3 $top_srcdir/tests/treecheck.py"
+RATMEM="$top_builddir/tools/ratmem"
+T="$PROG/treeleak"
+
+check() {  # check NAME FILE CHECK...
+    name=$1 file=$2; shift 2
+    if msg=$($CHECK "$file" "$@" 2>&1); then pass "$name"; else fail "$name"; echo "$msg" | sed 's/^/    /'; fi
+}
+
+# 1. The tree of the issue.  Leaks of site a: 100 + 200 (background jobs),
+#    50 (under timeout), 30 (exec, status 3); site b: 20 children x 10.
+#    The daemon leaks 1000 once the test lets it end, after the launcher.
+cat >"$TMP/tree.sh" <<EOF
+T=$T
+\$T leak 100 0 a & \$T leak 200 0 a &
+wait
+i=0; while [ \$i -lt 20 ]; do \$T leak 10 0 b & i=\$((i + 1)); done
+wait
+\$T daemon 1000 $TMP/daemon.go
+\$T hang $TMP/hang.ready & h=\$!
+while [ ! -e $TMP/hang.ready ]; do sleep 0.01; done
+kill -KILL \$h; wait \$h
+timeout 60 \$T leak 50 0 a
+exec \$T leak 30 3 a
+EOF
+timeout 120 "$RATMEM" --preload="$SHIM" --json --report="$TMP/tree.json" -- sh "$TMP/tree.sh" \
+    >"$TMP/out" 2>"$TMP/err"; rc=$?
+[ $rc = 3 ] && pass "tree: exit status 3, as bare" || { fail "tree: exit status $rc"; cat "$TMP/err"; }
+check "tree: every leaking process's report, totals = sum of the known leaks" "$TMP/tree.json" \
+    total=580/24 exit=status:3 leakers=24 running=1 end=signal:9
+check "tree: merged groups count the right processes" "$TMP/tree.json" \
+    group=tree_site_a:380/4/4 group=tree_site_b:200/20/20 tracked=timeout tracked=dash
+grep -q "^ratmem: SUMMARY: 580 byte(s) leaked in 24 allocation(s) (direct 580 in 24, indirect 0 in 0) by 24 of " "$TMP/err" \
+    && [ "$(grep -c '^ratmem:   pid [0-9]* .*/treeleak: leaked ' "$TMP/err")" = 24 ] \
+    && grep -q "^ratmem:   pid [0-9]* .*/treeleak: no report: killed by signal 9 SIGKILL$" "$TMP/err" \
+    && grep -q "^ratmem:   pid [0-9]* .*/treeleak: still running; its report will go to $TMP/tree.json.[0-9]*$" "$TMP/err" \
+    && grep -q "^ratmem: report: $TMP/tree.json$" "$TMP/err" \
+    && pass "tree: the summary names the 24 leaking processes, the killed one, the daemon" \
+    || { fail "tree: summary"; cat "$TMP/err"; }
+ls -d /tmp/ratmem-run.* "${TMPDIR:-/tmp}"/ratmem-run.* 2>/dev/null | while read -r d; do
+    [ -e "$d/$(ls "$d" | head -1)" ] && grep -qs "$TMP" "$d"/*.start && echo "$d"
+done >"$TMP/left"
+[ ! -s "$TMP/left" ] && pass "tree: the run directory is removed" || fail "tree: run directory left: $(cat "$TMP/left")"
+# The daemon ends after the launcher: its report goes to tree.json.PID.
+dpid=$(sed -n 's/^ratmem:   pid \([0-9]*\) .*still running.*/\1/p' "$TMP/err")
+touch "$TMP/daemon.go"
+i=0; while [ ! -s "$TMP/tree.json.$dpid" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["summary"]["direct_bytes"] != 1000)' \
+    "$TMP/tree.json.$dpid" 2>/dev/null \
+    && pass "tree: the daemon's report, written after the launcher ended, is in tree.json.PID" \
+    || fail "tree: no daemon report at $TMP/tree.json.$dpid"
+
+# 2. Exit statuses as bare: a signal ending the program, SIGTERM to the
+#    launcher, SIGINT to the whole process group (as Ctrl-C would).
+"$RATMEM" --preload="$SHIM" -- sh -c 'kill -TERM $$' 2>/dev/null; rc=$?
+[ $rc = 143 ] && pass "the program killed by SIGTERM: the shell sees 143" || fail "SIGTERM: status $rc"
+# pgkill SIGNAL TARGET CMD...: start CMD in a new process group with the
+# signal's default action; once hang.ready exists, send SIGNAL to the
+# launcher (TARGET=pid) or to the group (TARGET=group); print the status.
+pgkill() {
+    python3 - "$@" <<'EOF'
+import os, signal, subprocess, sys, time
+sig = getattr(signal, sys.argv[1]); target = sys.argv[2]; ready = sys.argv[3]
+def child():
+    os.setpgid(0, 0)
+    signal.signal(sig, signal.SIG_DFL)
+p = subprocess.Popen(sys.argv[4:], preexec_fn=child, stderr=subprocess.DEVNULL)
+for _ in range(3000):
+    if os.path.exists(ready):
+        break
+    time.sleep(0.01)
+if target == "group":
+    os.killpg(p.pid, sig)
+else:
+    os.kill(p.pid, sig)
+print(p.wait())
+EOF
+}
+for how in group pid; do
+    for sig in SIGINT SIGTERM; do
+        rm -f "$TMP/hang.ready"
+        bare=$(pgkill $sig $how "$TMP/hang.ready" "$T" hang "$TMP/hang.ready")
+        rm -f "$TMP/hang.ready"
+        under=$(pgkill $sig $how "$TMP/hang.ready" "$RATMEM" --preload="$SHIM" -- "$T" hang "$TMP/hang.ready")
+        [ "$bare" = "$under" ] && [ "$bare" -lt 0 ] \
+            && pass "$sig to the $how: status $under, as bare" || fail "$sig to the $how: $under, bare $bare"
+    done
+done
+
+# 3. --skip and --only; --exitcode for the tree.
+S="$T leak 10 0 a; $T leak 20 0 b"
+"$RATMEM" --preload="$SHIM" --json --report="$TMP/skip.json" --skip=dash -- sh -c "$S" 2>"$TMP/err"
+check "--skip=dash: the shell untracked and unreported" "$TMP/skip.json" skipped=dash tracked=treeleak total=30/2
+grep -q "^ratmem:   skipped: pid [0-9]* /usr/bin/dash$" "$TMP/err" && pass "--skip: the summary lists the skipped shell" \
+    || { fail "--skip: summary"; cat "$TMP/err"; }
+"$RATMEM" --preload="$SHIM" --json --report="$TMP/skip2.json" --skip='sh,*/treeleak' -- sh -c "$S" 2>/dev/null
+check "--skip='sh,*/treeleak': by argv[0] base name and by full path" "$TMP/skip2.json" skipped=dash skipped=treeleak total=0/0
+"$RATMEM" --preload="$SHIM" --json --report="$TMP/only.json" --only=treeleak -- sh -c "$S" 2>/dev/null
+check "--only=treeleak" "$TMP/only.json" skipped=dash tracked=treeleak total=30/2
+"$RATMEM" --preload="$SHIM" --exitcode=23 -- sh -c "$T leak 1 0 a; exit 4" 2>/dev/null; rc=$?
+[ $rc = 23 ] && pass "--exitcode=23: a child leaked" || fail "--exitcode: status $rc"
+"$RATMEM" --preload="$SHIM" --exitcode=23 -- sh -c "$T leak 0 0 a; exit 4" 2>"$TMP/err"; rc=$?
+[ $rc = 4 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^ratmem: no leaks in 2 process(es)" "$TMP/err" \
+    && pass "no leaks: the program's status and one summary line" || { fail "no leaks: status $rc"; cat "$TMP/err"; }
+
+# 4. Without the launcher: report=PATH shared by a run keeps every report;
+#    running again replaces PATH.
+mkdir "$TMP/plain"
+for round in 1 2; do
+    RATMEM_OPTIONS="format=json:report=$TMP/plain/r.json" shim timeout 60 "$T" leak 77 0 a 2>/dev/null
+    ls "$TMP/plain" >"$TMP/ls.$round"
+done
+n1=$(wc -l <"$TMP/ls.1") n2=$(wc -l <"$TMP/ls.2")
+child=$(ls "$TMP/plain" | sed -n 's/^r\.json\.\([0-9]*\)$/\1/p' | tail -1)
+[ "$n1" = 2 ] && [ "$n2" = 3 ] && grep -q '"direct_bytes": 77' "$TMP/plain/r.json.$child" \
+    && grep -q '"direct_bytes": 0' "$TMP/plain/r.json" && grep -q "\"exe\": \".*/timeout\"" "$TMP/plain/r.json" \
+    && pass "no launcher: timeout's report in PATH, the program's in PATH.PID, PATH replaced by the next run" \
+    || { fail "no launcher: files $(cat "$TMP/ls.2" | tr '\n' ' ')"; }
+finish
