@@ -36,6 +36,7 @@
 #include "threads.h"
 #include "track.h"
 #include "unwind.h"
+#include "unwmem.h"
 #include "fastunwind.h"
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
@@ -184,6 +185,51 @@ START_TEST(test_stack_dedup)
     for (unsigned i = 0; i < n; i++)
         ck_assert(pc[i] < lo || pc[i] >= hi);
     rm_unwind_set_skip_range(0, 0);
+}
+END_TEST
+
+/* Open descriptors below 4096. */
+static int open_fds(void)
+{
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++)
+        n += fcntl(fd, F_GETFD) >= 0;
+    return n;
+}
+
+START_TEST(test_unwmem)
+{
+    /* libunwind's start leaves no descriptor behind (its pipe is closed). */
+    int before = open_fds();
+    rm_unwind_init();
+    ck_assert_int_eq(open_fds(), before);
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    for (int maps = 0; maps < 2; maps++) {
+        rm_unwmem_test_force_maps(maps);
+        unsigned long word = 0x1234567890abcdefUL, v = 0;
+        ck_assert_int_eq(rm_unwmem_read((unsigned long)&word, &v), 0);
+        ck_assert_uint_eq(v, word);
+        /* Unreadable: PROT_NONE, unmapped (after being found readable),
+         * the page at 0, a word across into an unreadable page. */
+        char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ck_assert_ptr_ne(p, MAP_FAILED);
+        memset(p, 7, 2 * pg);
+        ck_assert_int_eq(rm_unwmem_read((unsigned long)p, &v), 0);
+        ck_assert_uint_eq(v, 0x0707070707070707UL);
+        ck_assert_int_eq(mprotect(p + pg, pg, PROT_NONE), 0);
+        rm_unwmem_forget();
+        ck_assert_int_eq(rm_unwmem_read((unsigned long)(p + pg), &v), -1);
+        ck_assert_int_eq(rm_unwmem_read((unsigned long)(p + pg - 4), &v), -1);
+        ck_assert_int_eq(munmap(p, 2 * pg), 0);
+        rm_unwmem_forget();
+        ck_assert_int_eq(rm_unwmem_read((unsigned long)p, &v), -1);
+        ck_assert_int_eq(rm_unwmem_read(8, &v), -1);
+        /* errno is the caller's. */
+        errno = 4242;
+        rm_unwmem_read((unsigned long)p, &v);
+        ck_assert_int_eq(errno, 4242);
+    }
+    rm_unwmem_test_force_maps(0);
 }
 END_TEST
 
@@ -1410,6 +1456,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_exempt_set);
     tcase_add_test(tc, test_badfree_plausible);
     tcase_add_test(tc, test_fork_gate);
+    tcase_add_test(tc, test_unwmem);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,6 +32,12 @@ static __thread unsigned rm_good_gen __attribute__((tls_model("initial-exec")));
 /* process_vm_readv usable: 1 yes, 0 refused (seccomp, ENOSYS), -1 unknown. */
 static _Atomic int rm_pvr_ok = -1;
 
+void rm_unwmem_test_force_maps(int on)
+{
+    atomic_store_explicit(&rm_pvr_ok, on ? 0 : -1, memory_order_relaxed);
+    rm_unwmem_forget();
+}
+
 void rm_unwmem_forget(void)
 {
     atomic_fetch_add_explicit(&rm_unwmem_gen, 1, memory_order_relaxed);
@@ -117,7 +123,7 @@ static int maps_readable(uintptr_t addr, size_t len)
     return ok;
 }
 
-int rm_unwmem_read(unsigned long addr, unsigned long *val)
+static int read_checked(unsigned long addr, unsigned long *val)
 {
     uintptr_t a = addr, last = addr + sizeof *val - 1;
     if (a < 4096 || last < a)
@@ -140,8 +146,6 @@ int rm_unwmem_read(unsigned long addr, unsigned long *val)
             *val = v;
             return 0;
         }
-        /* syscall() sets errno: this reader is called with the shim's
-         * guard held, whose callers restore errno. */
         if (r >= 0 || errno == EFAULT)
             return -1;
         if (errno == ENOSYS || errno == EPERM || errno == EACCES)
@@ -155,16 +159,21 @@ int rm_unwmem_read(unsigned long addr, unsigned long *val)
     return 0;
 }
 
+int rm_unwmem_read(unsigned long addr, unsigned long *val)
+{
+    int saved = errno;
+    int r = read_checked(addr, val);
+    errno = saved;
+    return r;
+}
+
 static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
                       void *arg)
 {
     if (write)
         return rm_unw_access_mem(as, addr, val, write, arg);
-    int saved = errno;
     unsigned long v;
-    int r = rm_unwmem_read(addr, &v);
-    errno = saved;
-    if (r != 0)
+    if (rm_unwmem_read(addr, &v) != 0)
         return -UNW_EINVAL;
     *val = v;
     return 0;

@@ -32,8 +32,13 @@ int rm_unwmem_init(void);
  * forget the pages found readable so far.  Any thread, lock-free. */
 void rm_unwmem_forget(void);
 
-/* For tests: 0 and the word at addr in *val when addr..addr+7 is readable,
- * -1 when it is not (without touching it). */
+/* The reader: 0 and the word at addr in *val when addr..addr+7 is
+ * readable, -1 when it is not (without touching it).  errno is left
+ * alone. */
 int rm_unwmem_read(unsigned long addr, unsigned long *val);
+
+/* For tests: check through /proc/self/maps only (on != 0), as where a
+ * seccomp filter refuses process_vm_readv; or go back to probing. */
+void rm_unwmem_test_force_maps(int on);
 
 #endif
