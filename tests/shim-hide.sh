@@ -69,8 +69,10 @@ for fu in 1 0; do
 done
 
 compare "errno kept across successful interposed calls" "$PROG/hide_errno"
-if grep -q 'kept' "$TMP/bare.out" && ! grep -qv 'kept$' "$TMP/shim.out"; then
-    pass "errno: every call kept it under the shim"
+# (A call the machine lacks, as pkey_mprotect without the system call,
+# fails bare and under the shim alike.)
+if grep -q 'kept' "$TMP/bare.out" && ! grep -q 'errno=' "$TMP/shim.out"; then
+    pass "errno: every call that succeeded kept it under the shim"
 else
     fail "errno: under the shim:"; grep -v 'kept$' "$TMP/shim.out" | sed 's/^/    /'
 fi

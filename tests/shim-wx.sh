@@ -48,6 +48,33 @@ expect off "$TMP/off" "mmap-rwx ok"
 expect off "$TMP/off" "mprotect-rwx ok"
 [ ! -s "$TMP/off.err" ] && pass "off: silent" || fail "off: wrote to stderr"
 
+# node (V8) where installed: under enforce it stops after the one line
+# naming the refused call; wx_allow lets it through (its W^X lines then
+# say "allowed").  Node versions whose V8 flips pages instead run anyway.
+if command -v node >/dev/null 2>&1; then
+    out=$(RATMEM_OPTIONS=leaks=0 shim node -e 'console.log(6*7)' 2>"$TMP/node.err"); rc=$?
+    if [ "$out" = 42 ] && [ $rc = 0 ]; then
+        pass "node runs under enforce (its V8 needs no writable+executable page)"
+    elif [ $rc != 0 ] && [ "$(grep -c 'W^X: writable+executable .* refused (EACCES), called from .*node' "$TMP/node.err")" = 1 ]; then
+        pass "node under enforce: exit $rc after one line naming the refused call"
+    else
+        fail "node under enforce: exit $rc, output '$out'"; head -5 "$TMP/node.err"
+    fi
+    out=$(RATMEM_OPTIONS="leaks=0:wx_allow=*/node*" shim node -e 'console.log(6*7)' 2>"$TMP/node.err"); rc=$?
+    [ "$out" = 42 ] && [ $rc = 0 ] && pass "node under wx_allow='*/node*' prints 42" ||
+        { fail "node under wx_allow: exit $rc, output '$out'"; head -5 "$TMP/node.err"; }
+    out=$("$top_builddir/tools/ratmem" --no-leaks --wx-allow='*/node*' -- node -e 'console.log(6*7)' 2>/dev/null); rc=$?
+    [ "$out" = 42 ] && [ $rc = 0 ] && pass "ratmem --wx-allow='*/node*' -- node prints 42" ||
+        fail "ratmem --wx-allow -- node: exit $rc, output '$out'"
+else
+    echo "# node not installed: its cases skipped"
+fi
+
+# --wx-allow: the allowed executable under a shell that stays enforced.
+"$top_builddir/tools/ratmem" --no-leaks --wx-allow='*/prog/wx' -- sh -c "\"$PROG/wx\"" >"$TMP/l" 2>"$TMP/l.err"
+expect "ratmem --wx-allow" "$TMP/l" "mmap-rwx ok"
+lines "ratmem --wx-allow" "$TMP/l.err" 1 'mmap(PROT_READ|PROT_WRITE|PROT_EXEC) allowed (wx=warn)'
+
 # The launcher, as in the README.
 out=$("$top_builddir/tools/ratmem" --no-leaks -- python3 -c 'print(sum(range(10)))'); rc=$?
 [ "$out" = 45 ] && [ $rc = 0 ] && pass "ratmem -- python3 prints 45" || fail "ratmem launcher: '$out' exit $rc"

@@ -64,6 +64,14 @@ int main(void)
         T("mprotect", rc = mprotect(m, 8192, PROT_READ), rc == 0);
         T("mremap", m = mremap(m, 8192, 16384, MREMAP_MAYMOVE), m != MAP_FAILED);
         T("munmap", rc = munmap(m, 16384), rc == 0);
+        T("pvalloc", q = pvalloc(100), q != NULL);
+        T("free-pvalloc", free(q), 1);
+        T("mmap64", m = mmap64(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+          m != MAP_FAILED);
+        T("pkey_mprotect", rc = pkey_mprotect(m, 4096, PROT_READ | PROT_WRITE, -1), rc == 0);
+        T("munmap64", rc = munmap(m, 4096), rc == 0);
+        void *h = dlopen("libm.so.6", RTLD_NOW);
+        T("dlclose", rc = h ? dlclose(h) : -1, rc == 0);
         T("free-p", free(p), 1);
     }
     return 0;
