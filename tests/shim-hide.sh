@@ -34,6 +34,12 @@ fds "(0, 1, 2 open)" ""
 fds "(fd 0 closed)" "<&-"
 fds "(fd 1 closed)" ">&-"
 fds "(fd 2 closed)" "2>&-"
+# The same through the launcher (its run directory records each process).
+"$PROG/hide_fds" start fork exec 9>"$TMP/l.bare"
+"$top_builddir/tools/ratmem" -- "$PROG/hide_fds" start fork exec 9>"$TMP/l.shim" 2>/dev/null
+grep -q '^start:' "$TMP/l.bare" && cmp -s "$TMP/l.bare" "$TMP/l.shim" &&
+    pass "fds under the ratmem launcher: listings equal to bare" ||
+    { fail "fds under the launcher differ"; diff "$TMP/l.bare" "$TMP/l.shim" | sed 's/^/    /'; }
 [ -s "$TMP/leak.txt" ] && grep -q 'leak of 48 byte' "$TMP/leak.txt" &&
     pass "the report was written (RatLeakReport)" || fail "no report in $TMP/leak.txt"
 [ -s "$TMP/dump.json" ] && pass "the heap dump was written" || fail "no heap dump"

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdhigh.h"
 #include "json.h"
 #include "mem.h"
 #include "out.h"
@@ -58,7 +59,7 @@ struct work {
 
 static size_t read_file(const char *path, char *buf, size_t cap)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ratmem_fd_open(path, O_RDONLY, 0);
     if (fd < 0)
         return 0;
     size_t n = 0;
@@ -81,7 +82,7 @@ static bool under_shim(pid_t pid)
     const size_t nl = sizeof needle - 1;
     char path[64], buf[4096 + sizeof needle];
     snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = ratmem_fd_open(path, O_RDONLY, 0);
     if (fd < 0)
         return false;
     size_t keep = 0;
@@ -146,7 +147,7 @@ static int open_record(const char *name, bool excl, struct work *w)
         return -1;
     int fd;
     do
-        fd = open(w->path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+        fd = ratmem_fd_open(w->path, O_WRONLY | O_CREAT | O_NOFOLLOW |
                   (excl ? O_EXCL : O_TRUNC), 0600);
     while (fd < 0 && errno == EINTR);
     return fd;
@@ -343,7 +344,7 @@ int rm_run_report_open(char *tmp, char *dst, size_t cap)
     snprintf(tmp, cap, "%s.tmp", dst);
     int fd;
     do
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        fd = ratmem_fd_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     while (fd < 0 && errno == EINTR);
     return fd;
 }
