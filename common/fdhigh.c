@@ -12,7 +12,7 @@ int ratmem_fd_floor(void)
     struct rlimit rl;
     /* The raw syscall: no errno, no interposition. */
     if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) != 0 ||
-        rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > RATMEM_FD_FLOOR + 24)
+        rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= 1024)
         return RATMEM_FD_FLOOR;
     int floor = (int)(rl.rlim_cur * 3 / 4);
     return floor > 3 ? floor : 3;

@@ -14,11 +14,12 @@
  * programs use (and so above what a plain open() hands out), yet low
  * enough that the kernel's descriptor table stays small (a descriptor near
  * a soft limit of 1048576 would grow it to a million slots) and below
- * FD_SETSIZE.  When RLIMIT_NOFILE is lower, the top quarter of the range. */
+ * FD_SETSIZE.  When the soft RLIMIT_NOFILE is below 1024, the top quarter
+ * of the range. */
 #define RATMEM_FD_FLOOR 1000
 
 /* The floor for this process: RATMEM_FD_FLOOR, or 3/4 of the soft
- * RLIMIT_NOFILE when that is not above RATMEM_FD_FLOOR + 24. */
+ * RLIMIT_NOFILE when that is below 1024 (at least 3). */
 int ratmem_fd_floor(void);
 
 /* Move fd to the floor or above, close-on-exec; the old number is closed.

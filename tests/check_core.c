@@ -4,8 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include "ratmem.h"
+#include "fdhigh.h"
 #include "options.h"
+#include "wx.h"
 #include "prot.h"
 #include "shmname.h"
 #include "suites.h"
@@ -95,6 +101,55 @@ START_TEST(test_options_signal)
 }
 END_TEST
 
+START_TEST(test_fd_high)
+{
+    /* The shim's descriptors: close-on-exec, at the floor or above, even
+     * when 0 is free; errno kept; failures reported. */
+    struct rlimit rl;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    int floor = ratmem_fd_floor();
+    ck_assert_int_eq(floor, rl.rlim_cur >= 1024 ? RATMEM_FD_FLOOR : (int)(rl.rlim_cur * 3 / 4));
+    int saved0 = fcntl(0, F_DUPFD_CLOEXEC, 10);
+    close(0);
+    errno = 4242;
+    int fd = ratmem_fd_open("/dev/null", O_RDONLY, 0);
+    ck_assert_int_ge(fd, floor);
+    ck_assert_int_eq(fcntl(0, F_GETFD), -1);          /* 0 stays closed */
+    ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    close(fd);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    errno = 4242;
+    int hi = ratmem_fd_high(p[0]);
+    ck_assert_int_eq(errno, 4242);
+    ck_assert_int_ge(hi, floor);
+    ck_assert_int_eq(fcntl(p[0], F_GETFD), -1);       /* the old number is closed */
+    close(hi);
+    close(p[1]);
+    ck_assert_int_eq(ratmem_fd_high(-1), -1);
+    ck_assert_int_eq(ratmem_fd_open("/nonexistent/x", O_RDONLY, 0), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    if (saved0 >= 0) {
+        dup2(saved0, 0);
+        close(saved0);
+    }
+}
+END_TEST
+
+START_TEST(test_wx_exe_allowed)
+{
+    ck_assert(ratmem_wx_exe_allowed("*/node", "/usr/bin/node"));
+    ck_assert(ratmem_wx_exe_allowed("node", "/usr/bin/node"));
+    ck_assert(ratmem_wx_exe_allowed("java,node*", "/usr/bin/nodejs"));
+    ck_assert(ratmem_wx_exe_allowed("/usr/*", "/usr/lib/jvm/bin/java"));  /* '*' crosses '/' */
+    ck_assert(!ratmem_wx_exe_allowed("node", "/usr/bin/nodejs"));
+    ck_assert(!ratmem_wx_exe_allowed("/node", "/usr/bin/node"));
+    ck_assert(!ratmem_wx_exe_allowed("", "/usr/bin/node"));
+    ck_assert(!ratmem_wx_exe_allowed(",,", "/usr/bin/node"));
+    ck_assert(!ratmem_wx_exe_allowed("*", ""));
+}
+END_TEST
+
 Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
@@ -104,6 +159,8 @@ Suite *core_suite(void)
     tcase_add_test(tc, test_prot_unknown_bits);
     tcase_add_test(tc, test_shm_name_rule);
     tcase_add_test(tc, test_options_signal);
+    tcase_add_test(tc, test_fd_high);
+    tcase_add_test(tc, test_wx_exe_allowed);
     suite_add_tcase(s, tc);
     return s;
 }
