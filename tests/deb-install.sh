@@ -126,7 +126,7 @@ if [ $rc = 0 ] && [ "$(cat out)" = 45 ] && grep -q 'Direct leak of 4242 byte(s) 
 else
     fail "ratmem -- python3 (ctypes leak): status $rc, stdout '$(cat out)', stderr:"; cat err
 fi
-ld=$(run ratmem -- /bin/sh -c 'printf %s "$LD_PRELOAD"')
+ld=$(run ratmem -- /bin/sh -c 'printf %s "$LD_PRELOAD"' 2>/dev/null)
 [ "$ld" = "$SHIM" ] && pass "ratmem preloads the packaged shim with no variable set" \
     || fail "ratmem preloaded '$ld', not $SHIM"
 run LD_PRELOAD="$SHIM" /usr/bin/python3 -c 'print(sum(range(10)))' >out 2>err; rc=$?

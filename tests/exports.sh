@@ -32,5 +32,17 @@ if [ -f "$pre" ]; then
         echo "exports: libratmem-preload.so exports internals:"; echo "$bad"; status=1
     fi
 fi
+# The Debian symbols file lists exactly the same functions (issue 15);
+# dpkg-gensymbols fails the package build on any difference as well.
+syms="$top_srcdir/debian/libratmem0.symbols"
+if [ -f "$syms" ]; then
+    listed=$(sed -n 's/^ \(Rat[A-Za-z]*\)@Base .*/\1/p' "$syms" | sort -u)
+    if [ "$expected" != "$listed" ]; then
+        echo "exports: debian/libratmem0.symbols differs from ratmem.h (add new functions with the version that brings them):"
+        printf '%s\n' "$expected" >exp.$$; printf '%s\n' "$listed" >lst.$$
+        diff exp.$$ lst.$$; rm -f exp.$$ lst.$$
+        status=1
+    fi
+fi
 [ $status = 0 ] && echo "exports: ok ($n RatAPI functions)"
 exit $status
