@@ -38,20 +38,11 @@ leaky() {  # leaky MODE: the JSON leak report of tests/prog/leaky MODE
 }
 
 ok=1
-leaky family && leaky deep || ok=0
-# A process-tree document of the two runs, laid out as DESIGN.md's
-# "type": "tree" (each process's report embedded unchanged).
-node -e '
-const fs = require("fs"), [a, b, out] = process.argv.slice(1);
-const ra = JSON.parse(fs.readFileSync(a)), rb = JSON.parse(fs.readFileSync(b));
-const sum = {};
-for (const r of [ra, rb]) for (const k in r.summary) sum[k] = (sum[k] || 0) + r.summary[k];
-fs.writeFileSync(out, JSON.stringify({ ratmem_report: 1, type: "tree", command: ["sh", "-c", "leaky family; leaky deep"],
-  exit: { status: 0 }, summary: sum,
-  processes: [{ pid: ra.pid, ppid: 1, exe: ra.exe, argv: ["leaky", "family"], exit: { status: 0 }, report: ra },
-              { pid: rb.pid, ppid: 1, exe: rb.exe, argv: ["leaky", "deep"], exit: { status: 0 }, report: rb }],
-  leaks: ra.leaks.concat(rb.leaks) }));
-' "$TMP/family.json" "$TMP/deep.json" "$TMP/tree.json" || ok=0
+leaky family || ok=0
+# A process-tree document: sh runs leaky twice under the launcher.
+"$RATMEM" --preload="$SHIM" --json --reachable --report="$TMP/tree.json" -- \
+    sh -c "'$PROG/leaky' family; '$PROG/leaky' deep" >/dev/null 2>&1
+[ -s "$TMP/tree.json" ] || { fail "no tree document from the launcher"; ok=0; }
 # Two heap dumps of tests/prog/dumper: grow_site grows, stable_site stays.
 RATMEM_OPTIONS=format=json shim "$PROG/dumper" api "$TMP" >/dev/null 2>&1
 [ -s "$TMP/api.2.json" ] || { fail "no heap dumps from dumper"; ok=0; }
@@ -89,7 +80,7 @@ if [ $ok = 1 ] && html family "$TMP/family.json" && html tree "$TMP/tree.json" \
     cat >"$TMP/cfg.json" <<EOF
 { "tools": "$tools", "chromium": "$CHROMIUM", "limit_ms": 2000,
   "family": { "html": "$TMP/family.html", "json": "$TMP/family.json" },
-  "tree": { "html": "$TMP/tree.html", "procs": [ { "top": "leak_realloc" }, { "top": "deep_leak" } ] },
+  "tree": { "html": "$TMP/tree.html", "json": "$TMP/tree.json" },
   "diff": { "html": "$TMP/diff.html", "grows": "grow_site", "stable": "stable_site" },
   "big": { "html": "$TMP/big.html", "json": "$TMP/big.json" },
   "shot": { "html": "$TMP/shot.html", "png": [ $shots ] } }
