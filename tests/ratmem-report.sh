@@ -168,6 +168,23 @@ EOF
     && [ "$("$R" report --format=folded --pid=11 "$TMP/tree.json")" = "main;leak 20" ] \
     && pass "tree: folded of the merged groups; --pid=11 its own" || fail "tree folded"
 
+# A real tree document from the launcher: two leaky processes under sh.
+"$R" --preload="$SHIM" --json --report="$TMP/rtree.json" -- \
+    sh -c "'$PROG/leaky' family; '$PROG/leaky' indirect" >/dev/null 2>&1
+if [ -s "$TMP/rtree.json" ]; then
+    want=$(jsum "$TMP/rtree.json" 'd["summary"]["direct_bytes"] + d["summary"]["indirect_bytes"]')
+    wantn=$(jsum "$TMP/rtree.json" 'd["summary"]["direct_blocks"] + d["summary"]["indirect_blocks"]')
+    "$R" report --format=folded "$TMP/rtree.json" >"$TMP/f" && "$R" report -o "$TMP/rtree.pb.gz" "$TMP/rtree.json" \
+        && pprof_decode "$TMP/rtree.pb.gz" >"$TMP/rtree.pp" \
+        && [ "$(foldsum "$TMP/f")" = "$want" ] && [ "$want" -gt 0 ] \
+        && [ "$(jsum "$TMP/rtree.pp" 'd["totals"]')" = "[$wantn, $want]" ] \
+        && [ "$("$R" report "$TMP/rtree.json" | grep -c '^==[0-9]*==ERROR: ratmem: detected memory leaks$')" = 2 ] \
+        && pass "launcher's tree document: folded and pprof totals $want bytes in $wantn blocks, two text reports" \
+        || { fail "launcher's tree document"; head -5 "$TMP/f"; }
+else
+    fail "the launcher wrote no tree document"
+fi
+
 # 6. Bad input: one line, status 2, no output file.
 printf '{"ratmem_report": 1, "type": "leaks", "leaks": [' >"$TMP/trunc.json"
 : >"$TMP/empty.json"

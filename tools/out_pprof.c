@@ -227,8 +227,10 @@ int rm_out_pprof(FILE *out, const struct rm_view *v)
         return fail("out of memory");
     char comment[512];
     int rc = -1;
-    snprintf(comment, sizeof comment, "ratmem %s of %s%s", v->growth ? "growth" : d->type_name,
-             d->exe ? d->exe : d->path, "");
+    /* What ran: the program, or a tree's command. */
+    const char *what = d->exe ? d->exe : json_string_value(json_array_get(d->command, 0));
+    snprintf(comment, sizeof comment, "ratmem %s of %s", v->growth ? "growth" : d->type_name,
+             what ? what : d->path);
     if (rm_pprof_set_period(p, (struct rm_pprof_type){ "space", "bytes" }, 1) < 0 ||
         rm_pprof_set_default_type(p, types[1].type) < 0 ||
         rm_pprof_add_comment(p, comment) < 0 ||
