@@ -75,6 +75,7 @@ static const struct mkey keys[] = {
     { "skip", M_PATH, 0, 0, { 0 } },
     { "only", M_PATH, 0, 0, { 0 } },
     { "run_dir", M_PATH, 0, 0, { 0 } },
+    { "wx_allow", M_PATH, 0, 0, { 0 } },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
