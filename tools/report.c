@@ -328,16 +328,6 @@ static int view_growth(struct rm_view *v, const struct rm_doc *old, const struct
     return rc;
 }
 
-/* --- html until tools/out_html.c is built in --- */
-
-__attribute__((weak)) int rm_out_html(FILE *out, const struct rm_doc *const *docs, size_t ndocs,
-                                      const struct rm_doc *base)
-{
-    (void)out, (void)docs, (void)ndocs, (void)base;
-    fprintf(stderr, "%s: --format=html is not built into this ratmem\n", prog);
-    return -1;
-}
-
 /* --- output --- */
 
 static enum fmt fmt_of(const char *s)
@@ -470,7 +460,11 @@ int ratmem_report_main(int argc, char **argv)
     /* The output: OUT.tmp, renamed when complete; a device or pipe
      * (-o /dev/stdout) is written directly. */
     struct stat st;
-    if (outpath && stat(outpath, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    if (outpath && stat(outpath, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: %s: %s\n", prog, outpath, strerror(EISDIR));
+        goto done;
+    }
+    if (outpath && stat(outpath, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (!(out = fopen(outpath, "wb"))) {
             fprintf(stderr, "%s: %s: %s\n", prog, outpath, strerror(errno));
             goto done;
@@ -482,7 +476,13 @@ int ratmem_report_main(int argc, char **argv)
             goto done;
         }
         snprintf(tmp, n, "%s.tmp", outpath);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        /* A new file of our own, mode 0600 as the shim's reports (they show
+         * code paths and sizes): a stale OUT.tmp (an earlier crash) is
+         * removed first; one that cannot be removed (another user's, in a
+         * sticky directory) is an error, never written through. */
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+            fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 || !(out = fdopen(fd, "wb"))) {
             fprintf(stderr, "%s: %s: %s\n", prog, tmp, strerror(errno));
             if (fd >= 0) {
