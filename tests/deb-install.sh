@@ -12,7 +12,7 @@
 #      shim preloaded by hand from its documented path does the same; a
 #      program using every RatAPI group builds with
 #      cc prog.c $(pkg-config --cflags --libs ratmem) and runs, alone and
-#      under ratmem; ratmem diff works; man -w finds the pages;
+#      under ratmem; ratmem diff and ratmem report work; man -w finds the pages;
 #   4. apt-get purge: no package left, and none of their files or private
 #      directories.
 #
@@ -261,6 +261,16 @@ if run sh -c 'cc -Wall -Werror -o prog prog.c $(pkg-config --cflags --libs ratme
     # ratmem diff of the dump with itself: no growth, status 0.
     out=$(run ratmem diff dump.json dump.json 2>&1); rc=$?
     [ $rc = 0 ] && pass "ratmem diff on an installed-shim dump" || { fail "ratmem diff: status $rc"; echo "$out"; }
+    # ratmem report, text and pprof (the pprof encoder in the installed command).
+    out=$(run ratmem report dump.json 2>&1); rc=$?
+    if [ $rc = 0 ] && echo "$out" | grep -q 'Live: 4321 byte(s) in 1 object(s)'; then
+        pass "ratmem report shows the 4321-byte live block of the dump"
+    else
+        fail "ratmem report: status $rc"; echo "$out"
+    fi
+    out=$(run ratmem report --format=pprof -o dump.pb.gz dump.json 2>&1); rc=$?
+    [ $rc = 0 ] && gzip -t dump.pb.gz 2>/dev/null && pass "ratmem report --format=pprof writes a gzip'd profile" \
+        || { fail "ratmem report --format=pprof: status $rc"; echo "$out"; }
 else
     cat cc.log; fail "prog.c does not build against the installed libratmem-dev"
 fi
