@@ -102,6 +102,15 @@ PY
     else fail "pprof of leaky $mode"; cat "$TMP/err"; fi
 done
 
+# Go's pprof, when this machine has it (optional: CI does not install Go).
+PPROF=""
+if command -v pprof >/dev/null 2>&1; then PPROF="pprof"
+elif command -v go >/dev/null 2>&1 && go tool pprof -h >/dev/null 2>&1; then PPROF="go tool pprof"; fi
+if [ -n "$PPROF" ]; then
+    $PPROF -top "$TMP/family.pb.gz" >"$TMP/top" 2>&1 && grep -q 'leaked_space' "$TMP/top" \
+        && pass "$PPROF -top reads the profile" || { fail "$PPROF -top"; head "$TMP/top"; }
+fi
+
 # 3. Folded: totals equal the JSON's, root first.
 "$R" report --format=folded "$TMP/family.json" >"$TMP/f" 2>&1
 want=$(jsum "$TMP/family.json" 'd["summary"]["direct_bytes"] + d["summary"]["indirect_bytes"]')
