@@ -280,3 +280,80 @@ void ratmem_options_help(int fd)
         ratmem_write_all(fd, line, (unsigned long)n);
     }
 }
+
+/* Append s to buf[*n..cap) (always NUL-terminated); false when it did not fit. */
+static bool put(char *buf, size_t cap, size_t *n, const char *s)
+{
+    size_t k = strlen(s);
+    if (*n + k + 1 > cap)
+        return false;
+    memcpy(buf + *n, s, k + 1);
+    *n += k;
+    return true;
+}
+
+static const char *utoa(unsigned long long v, char *tmp /* 24 bytes */)
+{
+    char *p = tmp + 23;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while (v /= 10);
+    return p;
+}
+
+size_t ratmem_options_format(const struct ratmem_options *o, char *buf, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct row *r = &rows[i];
+        const char *field = (const char *)o + r->off;
+        size_t size = r->kind == K_PATH ? RATMEM_PATH_MAX : r->kind == K_SIZE ? sizeof(size_t) : sizeof(int);
+        const char *dflt = (const char *)&defaults + r->off;
+        if (!strcmp(r->key, "help") || !strcmp(r->key, "run_dir")
+            || (r->kind == K_PATH ? !strncmp(field, dflt, size) : !memcmp(field, dflt, size)))
+            continue;
+        char tmp[24];
+        const char *val = "?";
+        int iv;
+        memcpy(&iv, field, sizeof iv);
+        switch (r->kind) {
+        case K_BOOL:
+        case K_INT:
+            val = iv < 0 ? "?" : utoa((unsigned long long)iv, tmp);
+            break;
+        case K_PATH:
+            val = field;
+            break;
+        case K_ENUM:
+            for (int k = 0; r->names[k]; k++)
+                if (k == iv)
+                    val = r->names[k];
+            break;
+        case K_SIZE: {
+            size_t sv;
+            memcpy(&sv, field, sizeof sv);
+            val = utoa(sv, tmp);
+            break;
+        }
+        case K_SIGNAL:
+            val = iv < 0 ? "?" : utoa((unsigned long long)iv, tmp);
+            for (size_t k = 0; k < sizeof sig_names / sizeof sig_names[0]; k++)
+                if (sig_names[k].sig == iv)
+                    val = sig_names[k].name;
+            break;
+        }
+        size_t at = n;
+        if (!(n == 0 || put(buf, cap, &n, ":")) || !put(buf, cap, &n, r->key) || !put(buf, cap, &n, "=")
+            || !put(buf, cap, &n, val)) {
+            n = at;   /* the last key=value did not fit: leave it out, say so */
+            buf[n] = '\0';
+            put(buf, cap, &n, n ? ":..." : "...");
+            break;
+        }
+    }
+    return n;
+}

@@ -54,4 +54,10 @@ void ratmem_options_parse(struct ratmem_options *o, const char *str, bool secure
 /* Write the table of keys, defaults and meanings to fd. */
 void ratmem_options_help(int fd);
 
+/* The options of *o that differ from the defaults as "key=value:key=value"
+ * in buf[cap] (NUL-terminated; "" when all are defaults; the launcher's
+ * run_dir and help are left out; ":..." ends a list cut short).  Returns the
+ * length.  Never allocates (the JSON report's "options"). */
+size_t ratmem_options_format(const struct ratmem_options *o, char *buf, size_t cap);
+
 #endif

@@ -32,8 +32,8 @@ html() {
     fail "ratmem report --format=html $*"; cat "$TMP/report.err"
     return 1
 }
-leaky() {  # leaky MODE: the JSON leak report of tests/prog/leaky MODE
-    "$RATMEM" --preload="$SHIM" --json --reachable --report="$TMP/$1.json" -- "$PROG/leaky" "$1" >/dev/null 2>&1
+leaky() {  # leaky MODE: the JSON leak report of tests/prog/leaky MODE (the shim's own)
+    RATMEM_OPTIONS="format=json:reachable=1:stack_depth=48:report=$TMP/$1.json" shim "$PROG/leaky" "$1" >/dev/null 2>&1
     [ -s "$TMP/$1.json" ] || { fail "no report from leaky $1"; return 1; }
 }
 

@@ -8,7 +8,7 @@
  *   { "ratmem_html": 1, "generator": ..., "generated_ms": ..., "diff": bool,
  *     "docs": [ { "file", "type", "pid", "exe", "summary", "sequence",
  *                 "timestamp_ms", "report_seconds", "command", "exit", "options",
- *                 "procs": [ { "pid", "ppid", "exe", "argv", "exit", "summary" } ],
+ *                 "procs": [ { "pid", "ppid", "exe", "argv", "exit", "summary", "options" } ],
  *                 "modules": [ path ], "kinds": [ name ],
  *                 "frames": [ [ function, module, offset, file, line ] ],
  *                 "groups": [ [ kind, bytes, blocks, proc, [ frame... ] ] ] } ] }
@@ -148,6 +148,7 @@ static json_t *normalise(const struct rm_doc *d)
         set_if(po, "argv", p->argv);
         set_if(po, "exit", p->exit);
         set_if(po, "summary", p->summary);
+        set_if(po, "options", p->report ? json_object_get(p->report, "options") : NULL);
         json_array_append_new(procs, po);
         per_proc += p->ngroups;
         if (rc == 0)

@@ -236,8 +236,9 @@ static void exe_path(char *buf, size_t cap)
     buf[k > 0 ? (size_t)k : 0] = 0;
 }
 
-/* The top of a JSON report, up to the opening of "summary". */
-static void json_head(struct rm_out *o, const char *type)
+/* The top of a JSON report, up to the opening of "summary"; "options" are
+ * the RATMEM_OPTIONS in effect that differ from the defaults. */
+static void json_head(struct rm_out *o, const char *type, const struct ratmem_options *opts)
 {
     char exe[RATMEM_PATH_MAX];
     exe_path(exe, sizeof exe);
@@ -247,6 +248,12 @@ static void json_head(struct rm_out *o, const char *type)
     rm_out_u64(o, (uint64_t)getpid());
     rm_out_str(o, ",\n  \"exe\": ");
     rm_json_cstr(o, exe);
+    if (opts) {
+        char text[2048];
+        ratmem_options_format(opts, text, sizeof text);
+        rm_out_str(o, ",\n  \"options\": ");
+        rm_json_cstr(o, text);
+    }
     rm_out_str(o, ",\n  \"summary\": {");
 }
 
@@ -299,7 +306,7 @@ static void write_json(struct rm_out *o, const struct rm_report_req *req,
                        const struct rm_group *g, size_t ng, size_t live,
                        const struct timespec *t0)
 {
-    json_head(o, "leaks");
+    json_head(o, "leaks", req->opts);
     rm_out_str(o, "\n    \"direct_bytes\": ");
     rm_out_u64(o, t->direct_bytes);
     rm_out_str(o, ", \"direct_blocks\": ");
@@ -435,7 +442,7 @@ static void write_dump_json(struct rm_out *o, const struct rm_report_req *req,
                             const struct rm_report_totals *t, struct rm_symbolizer *sy,
                             const struct rm_group *g, size_t ng)
 {
-    json_head(o, "dump");
+    json_head(o, "dump", req->opts);
     rm_out_str(o, "\n    \"sequence\": ");
     rm_out_u64(o, req->dump_seq);
     rm_out_str(o, ", \"timestamp_ms\": ");

@@ -972,9 +972,18 @@
         if (docs.length === 1) add('File', d.file, true);
       });
     }
-    var opts = newest.options;
-    if (opts && typeof opts === 'object') opts = Object.keys(opts).map(function (k) { return k + '=' + opts[k]; }).join(':');
-    add('Options', opts || null, true);
+    /* the options in effect: the document's, else its processes' (each
+       different set once) */
+    var optText = function (o) {
+      return o && typeof o === 'object' ? Object.keys(o).map(function (k) { return k + '=' + o[k]; }).join(':') : o;
+    };
+    var opts = optText(newest.options);
+    if (opts == null) {
+      var seen = [];
+      (newest.procs || []).forEach(function (p) { var t = optText(p.options); if (t != null && seen.indexOf(t) < 0) seen.push(t); });
+      opts = seen.length ? seen.join('  |  ') : null;
+    }
+    add('Options', opts === '' ? '(defaults)' : opts, true);
     if (newest.report_seconds != null) add('Report took', (newest.report_seconds * 1000).toFixed(1) + ' ms');
 
     /* totals */
