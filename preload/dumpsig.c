@@ -1,11 +1,15 @@
 /* dumpsig.c - heap dumps on a signal (RATMEM_OPTIONS=dump_signal=USR2) for
  * programs nobody can change.
  *
- * The handler does no dump itself (a dump allocates, takes locks and reads
- * debug info: nothing of it is async-signal-safe).  It posts a semaphore,
- * which sem_post(3) may do in a handler, and calls the handler that was
- * installed before it, if any.  A dumper thread, started by the shim's
- * constructor, waits on the semaphore and writes one dump per post, with
+ * The handler writes no dump itself (a dump allocates, takes locks and
+ * reads debug info: nothing of it is async-signal-safe).  It copies the
+ * live blocks (raw mappings and the lock-free table: the dump describes
+ * the heap at the moment it was asked for), unless its thread was inside
+ * the shim, then posts a semaphore, which sem_post(3) may do in a handler,
+ * and calls the handler that was installed before it, if any.  A dumper
+ * thread, started by the shim's constructor, waits on the semaphore,
+ * copies the blocks of requests the handler could not copy, and writes
+ * every copy not written yet, one dump each, with
  * the shim's guard held for its whole life, so that its own allocations go
  * untracked and uncharged.  It blocks every signal and is detached: exit()
  * ends it.  A process whose threads all end with pthread_exit would live on
@@ -45,6 +49,14 @@ static sem_t dump_sem;
 static void on_dump_signal(int sig, siginfo_t *si, void *uc)
 {
     int saved = errno;
+    /* The dump describes the heap now: the live blocks are copied here,
+     * unless this thread was inside the shim (then the dump thread copies
+     * them as soon as it runs). */
+    uint64_t ms = ratmem_track_now_ms();
+    bool here = ratmem_shim_guard == 0;
+    ratmem_shim_guard++;
+    ratmem_track_dump_request(ms, here);
+    ratmem_shim_guard--;
     sem_post(&dump_sem);
     errno = saved;
     /* Chain to the handler that was there before ours. */
@@ -128,7 +140,7 @@ static void *dumper(void *arg)
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;
         if (sem_timedwait(&dump_sem, &ts) == 0) {
-            ratmem_track_dump(NULL);
+            ratmem_track_dump_pending();
         } else if (errno == ETIMEDOUT && last_thread()) {
             ratmem_shim_guard--;
             exit(0);       /* what glibc does when the last thread ends */

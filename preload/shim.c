@@ -217,6 +217,8 @@ __attribute__((destructor(101))) static void shim_destructor(void)
         return;
     int saved = errno;
     ratmem_shim_guard++;
+    /* A dump asked for before exit is written before the exit report. */
+    ratmem_track_dump_pending();
     bool leaks = false;
     ratmem_track_report(NULL, &leaks);
     ratmem_shim_guard--;

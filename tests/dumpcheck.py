@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """dumpcheck.py DUMP.json CHECK... - check a ratmem JSON heap dump.
 
-The dump must be valid JSON with the documented schema: "ratmem_report": 1,
+The dump must be valid JSON (plain or gzip'd) with the documented schema: "ratmem_report": 1,
 "type": "dump", a summary whose live_bytes and live_blocks are the sums of
 its groups, every group of kind "live", largest first.  Each CHECK is:
   FUNC=BYTES/BLOCKS  the one group whose frames[0].function is FUNC
@@ -10,6 +10,7 @@ its groups, every group of kind "live", largest first.  Each CHECK is:
   pid=N              the top-level pid == N
   QUOTA_KEY=N        summary[QUOTA_KEY] == N (quota_bytes, ...)
 Exit 0 when everything holds; 1 otherwise, with a line per failure."""
+import gzip
 import json
 import sys
 
@@ -18,7 +19,10 @@ def main():
     path, checks = sys.argv[1], sys.argv[2:]
     try:
         with open(path, "rb") as f:
-            rep = json.loads(f.read().decode("utf-8"))
+            data = f.read()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        rep = json.loads(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as e:
         print(f"{path}: cannot read or parse: {e}")
         return 1
@@ -30,10 +34,13 @@ def main():
     if not isinstance(rep.get("pid"), int) or not isinstance(rep.get("exe"), str):
         bad.append("pid or exe missing")
     s = rep.get("summary", {})
-    for k in ("sequence", "timestamp_ms", "live_bytes", "live_blocks", "untracked_blocks",
-              "distinct_stacks", "tracker_bytes"):
+    for k in ("sequence", "timestamp_ms", "request_ms", "snapshot_ms", "live_bytes",
+              "live_blocks", "untracked_blocks", "distinct_stacks", "tracker_bytes"):
         if not isinstance(s.get(k), int):
             bad.append(f"summary.{k} missing or not an integer")
+    if isinstance(s.get("request_ms"), int) and isinstance(s.get("snapshot_ms"), int) and \
+            not s["request_ms"] <= s["snapshot_ms"] == s.get("timestamp_ms"):
+        bad.append("request_ms <= snapshot_ms == timestamp_ms does not hold")
     if isinstance(s.get("sequence"), int) and s["sequence"] < 1:
         bad.append("summary.sequence < 1")
     if isinstance(s.get("timestamp_ms"), int) and s["timestamp_ms"] < 1500000000000:

@@ -50,15 +50,26 @@ if run "RatHeapDump" "format=json" api "$TMP"; then
     diffcheck "ratmem diff: the growing site first, +2000 bytes" "$TMP/api.1.json" "$TMP/api.2.json"
 fi
 
-# 2. Text format.
+# 2. A dump path ending in .json is JSON whatever the format; text
+#    format for other names (here dump_signal, sent from the shell).
 mkdir "$TMP/text"
-if run "RatHeapDump, text" "format=text" api "$TMP/text"; then
-    f="$TMP/text/api.2.json"
-    grep -A1 '^Live: 3000 byte(s) in 30 object(s) allocated from:$' "$f" | grep -q '^    #0 0x[0-9a-f]* in grow_site ' \
+if run "RatHeapDump, format=text, .json names" "format=text" api "$TMP/text"; then
+    check "format=text, a .json name: the dump is JSON" "$TMP/text/api.2.json" $D2 sequence=2
+fi
+RATMEM_OPTIONS="format=text:dump_signal=USR2:dump=$TMP/text/w.txt" env LD_PRELOAD="$SHIM" \
+    "$PROG/dumper" wait "$TMP/text/w.txt.1" >"$TMP/wait.out" 2>&1 &
+pid=$!
+i=0; while [ ! -e "$TMP/text/w.txt.1.ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+kill -USR2 $pid
+if wait $pid && grep -qx done "$TMP/wait.out"; then
+    f="$TMP/text/w.txt.1"
+    grep -A1 '^Live: 1000 byte(s) in 10 object(s) allocated from:$' "$f" | grep -q '^    #0 0x[0-9a-f]* in grow_site ' \
         && grep -A1 '^Live: 320 byte(s) in 5 object(s) allocated from:$' "$f" | grep -q ' in stable_site ' \
-        && grep -q '^==[0-9]*==ratmem: heap dump 2 at 20[0-9-]*T[0-9:.]*Z$' "$f" \
-        && grep -q '^SUMMARY: ratmem: heap dump 2: [0-9]* byte(s) live in [0-9]* allocation(s)\.$' "$f" \
+        && grep -q '^==[0-9]*==ratmem: heap dump 1 at 20[0-9-]*T[0-9:.]*Z$' "$f" \
+        && grep -q '^SUMMARY: ratmem: heap dump 1: [0-9]* byte(s) live in [0-9]* allocation(s)\.$' "$f" \
         && pass "text dump: Live headers, frames, summary" || { fail "text dump"; cat "$f"; }
+else
+    fail "text dump by signal: exit status"; cat "$TMP/wait.out"
 fi
 
 # 3. dump_signal=USR2 raised by the program; the dump= template with %n.
@@ -121,7 +132,27 @@ if run "main ends with pthread_exit" "format=json:dump_signal=USR2:report=$TMP/l
         || fail "pthread_exit everywhere: no exit report"
 fi
 
-# 9. No dumps without tracking; a bad dump_signal warns.
+# 9. Two requests back to back, then every block freed and exit at once:
+#    each dump shows the heap of its request (copied when it was asked
+#    for), both are written before the exit report; .gz paths are gzip'd
+#    and ratmem diff reads them; a text file given to diff is named so.
+for ext in json json.gz; do
+    mkdir -p "$TMP/burst"
+    if run "two requests, exit right after ($ext)" "format=text:dump_signal=USR2:dump=$TMP/burst/b.%n.$ext" burst "$TMP"; then
+        check "burst ($ext): dump 1 is the heap of the first request" "$TMP/burst/b.1.$ext" $D1 sequence=1
+        check "burst ($ext): dump 2 the heap of the second, though freed before it was written" \
+            "$TMP/burst/b.2.$ext" $D2 sequence=2
+    fi
+done
+[ "$(head -c2 "$TMP/burst/b.1.json.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ] \
+    && pass ".gz dump path: gzip'd" || fail ".gz dump path: not gzip data"
+diffcheck "ratmem diff reads gzip'd dumps" "$TMP/burst/b.1.json.gz" "$TMP/burst/b.2.json.gz"
+"$RATMEM" diff "$TMP/text/w.txt.1" "$TMP/burst/b.2.json" >"$TMP/out" 2>"$TMP/err"; rc=$?
+[ $rc = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "text report.*json" "$TMP/err" \
+    && pass "ratmem diff of a text dump: one line saying it is text and how to get JSON" \
+    || { fail "diff of a text dump: status $rc"; cat "$TMP/err"; }
+
+# 10. No dumps without tracking; a bad dump_signal warns.
 out=$(RATMEM_OPTIONS="leaks=0:dump_signal=USR2" timeout 60 env LD_PRELOAD="$SHIM" "$PROG/dumper" api "$TMP" 2>"$TMP/err")
 echo "$out" | grep -q '^FAILED: RatHeapDump ' && grep -q "dump_signal needs leaks=1" "$TMP/err" \
     && pass "leaks=0: RatHeapDump fails, dump_signal warns" || { fail "leaks=0: '$out'"; cat "$TMP/err"; }

@@ -11,6 +11,7 @@ struct rm_out {
     int error;          /* first errno of a failed write, 0 if none */
     size_t len;
     char buf[8192];
+    void *gz;           /* zlib stream while gzip'ing (rm_out_gzip_start) */
 };
 
 void rm_out_init(struct rm_out *o, int fd);
@@ -20,6 +21,11 @@ void rm_out_u64(struct rm_out *o, uint64_t v);
 void rm_out_i64(struct rm_out *o, int64_t v);
 void rm_out_hex(struct rm_out *o, uint64_t v);     /* "0x1a2b" */
 void rm_out_flush(struct rm_out *o);
+/* From now on gzip what is written (zlib, its memory from tracker scratch
+ * mappings, never the program's heap); rm_out_gzip_finish ends the gzip
+ * stream and writes it out.  A failure sets o->error. */
+void rm_out_gzip_start(struct rm_out *o);
+void rm_out_gzip_finish(struct rm_out *o);
 
 /* One line on standard error: "ratmem: ", the strings up to the NULL, a
  * newline; written at once.  For messages naming paths (up to

@@ -57,7 +57,7 @@ static int open_path(const char *tmpl, bool claim, int *failed)
         return 2;
     char path[RATMEM_PATH_MAX + 24];
     if (rm_outfile_expand(tmpl, path, RATMEM_PATH_MAX) != 0 ||
-        (claim && rm_run_claim(tmpl, path, sizeof path) != 0)) {
+        (claim && rm_run_claim(tmpl, path, sizeof path, true) != 0)) {
         complain(tmpl, strerror(ENAMETOOLONG));
         *failed = 1;
         return 2;

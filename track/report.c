@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "badfree.h"
+#include "dump.h"
 #include "json.h"
 #include "mem.h"
 #include "out.h"
@@ -447,6 +448,10 @@ static void write_dump_json(struct rm_out *o, const struct rm_report_req *req,
     rm_out_u64(o, req->dump_seq);
     rm_out_str(o, ", \"timestamp_ms\": ");
     rm_out_u64(o, req->dump_time_ms);
+    rm_out_str(o, ",\n    \"request_ms\": ");
+    rm_out_u64(o, req->request_ms ? req->request_ms : req->dump_time_ms);
+    rm_out_str(o, ", \"snapshot_ms\": ");
+    rm_out_u64(o, req->dump_time_ms);
     rm_out_str(o, ",\n    \"live_bytes\": ");
     rm_out_u64(o, t->live_bytes);
     rm_out_str(o, ", \"live_blocks\": ");
@@ -455,6 +460,7 @@ static void write_dump_json(struct rm_out *o, const struct rm_report_req *req,
     for (size_t i = 0; i < ng; i++) {
         rm_out_str(o, i ? ",\n" : "\n");
         json_group(o, sy, &g[i]);
+        rm_dump_take_late();   /* a request meanwhile: its copy now */
     }
     rm_out_str(o, ng ? "\n  ]\n}\n" : "]\n}\n");
 }
@@ -470,8 +476,10 @@ static void write_dump_text(struct rm_out *o, const struct rm_report_req *req,
     rm_out_str(o, " at ");
     out_time(o, req->dump_time_ms);
     rm_out_str(o, "\n\n");
-    for (size_t i = 0; i < ng; i++)
+    for (size_t i = 0; i < ng; i++) {
         text_group(o, sy, &g[i]);
+        rm_dump_take_late();   /* a request meanwhile: its copy now */
+    }
     if (rm_table_untracked()) {
         rm_out_str(o, "ratmem: warning: ");
         rm_out_u64(o, rm_table_untracked());
@@ -493,10 +501,11 @@ static void write_dump_text(struct rm_out *o, const struct rm_report_req *req,
 static int dump_write(const struct rm_report_req *req, struct rm_report_totals *t)
 {
     int ret = 0;
-    size_t cap = rm_table_count() + 4096;
-    size_t bbytes = cap * sizeof(struct rm_block);
+    /* The blocks copied when the dump was asked for, or now. */
+    size_t cap = req->snap ? req->snap_n + 1 : rm_table_count() + 4096;
+    size_t bbytes = req->snap ? 0 : cap * sizeof(struct rm_block);
     size_t gbytes = cap * sizeof(struct rm_group);
-    struct rm_block *b = rm_mem_map_scratch(bbytes);
+    struct rm_block *b = req->snap ? (struct rm_block *)req->snap : rm_mem_map_scratch(bbytes);
     struct rm_group *g = rm_mem_map_scratch(gbytes);
     struct rm_out *o = rm_mem_map_scratch(sizeof *o);
     struct rm_symbolizer *sy = NULL;
@@ -504,7 +513,7 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
         ret = -1;
         goto out;
     }
-    size_t n = rm_table_snapshot(b, cap);
+    size_t n = req->snap ? req->snap_n : rm_table_snapshot(b, cap);
     /* Group by stack id through an open-addressing index (id -> group),
      * one pass over the blocks; only the groups are sorted.  Sized for
      * twice the stacks known now (more may appear meanwhile: past half
@@ -543,18 +552,22 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
     if (ng)
         sy = rm_sym_open();
     rm_out_init(o, req->fd);
+    if (req->gzip)
+        rm_out_gzip_start(o);
     if (is_json(req))
         write_dump_json(o, req, t, sy, g, ng);
     else
         write_dump_text(o, req, t, sy, g, ng);
     rm_out_flush(o);
+    rm_out_gzip_finish(o);
     if (o->error)
         ret = -1;
 out:
     rm_sym_close(sy);
     rm_mem_unmap_scratch(o, sizeof *o);
     rm_mem_unmap_scratch(g, gbytes);
-    rm_mem_unmap_scratch(b, bbytes);
+    if (!req->snap)
+        rm_mem_unmap_scratch(b, bbytes);
     return ret;
 }
 

@@ -37,7 +37,12 @@ struct rm_report_req {
     int format;
     bool dump;
     uint64_t dump_seq;                /* its sequence number, from 1 */
-    uint64_t dump_time_ms;            /* CLOCK_REALTIME, ms since the epoch */
+    uint64_t dump_time_ms;            /* CLOCK_REALTIME, ms since the epoch: the
+                                         snapshot's time */
+    uint64_t request_ms;              /* when the dump was asked for */
+    const struct rm_block *snap;      /* the blocks copied then (NULL: copy now) */
+    size_t snap_n;
+    bool gzip;                        /* gzip the output (zlib) */
 };
 
 /* Write the report (or heap dump) of every live block of the table.  Returns 0, -1 when

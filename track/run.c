@@ -304,13 +304,12 @@ static bool mine(const struct stat *st)
     return false;
 }
 
-int rm_run_claim(const char *tmpl, char *path, size_t cap)
+int rm_run_claim(const char *tmpl, char *path, size_t cap, bool report)
 {
     if (!path[0] || has_pid(tmpl))
         return 0;
     /* Under the launcher the plain report path is the tree document's. */
-    bool plain = rm_run.root && !(rm_run.o && rm_run.o->run_dir[0] &&
-                                  strcmp(tmpl, rm_run.o->report) == 0);
+    bool plain = rm_run.root && !(report && rm_run.o && rm_run.o->run_dir[0]);
     struct stat st;
     if (plain && lstat(path, &st) == 0 && !mine(&st) &&
         (st.st_mtim.tv_sec > rm_run.start.tv_sec ||

@@ -37,8 +37,10 @@ void rm_run_reaped(int pid, int status);
 
 /* The path a report or dump named by template tmpl goes to, by the rule
  * above: path is tmpl expanded (%p, %n), cap its size; ".PID" is appended
- * when the rule says so.  Returns 0, or -1 when it does not fit. */
-int rm_run_claim(const char *tmpl, char *path, size_t cap);
+ * when the rule says so.  report: the exit report (under the launcher its
+ * path is the run document's: always ".PID").  Returns 0, or -1 when it
+ * does not fit. */
+int rm_run_claim(const char *tmpl, char *path, size_t cap, bool report);
 /* A file of path was written by this process (its claim holds). */
 void rm_run_wrote(const char *path);
 

@@ -246,6 +246,54 @@ void ratmem_track_private_free(void *p, const char *what, void *caller)
         rm_badfree_report((uintptr_t)p, what, (uintptr_t)caller);
 }
 
+bool ratmem_track_dump_request(uint64_t request_ms, bool here)
+{
+    if (!active())
+        return false;
+    if (here && rm_dump_snapshot(request_ms))
+        return true;
+    rm_dump_note_late(request_ms);
+    return false;
+}
+
+uint64_t ratmem_track_now_ms(void)
+{
+    return rm_dump_now_ms();
+}
+
+int ratmem_track_dump_pending(void)
+{
+    if (!active())
+        return 0;
+    /* Requests not snapshotted where they arrived: now, before waiting
+     * for a dump being written. */
+    rm_dump_take_late();
+    pthread_mutex_lock(&rm_report_lock);
+    rm_rheap_enter();
+    rm_dump_take_late();
+    const struct ratmem_options *o = opts_now();
+    if (!o)
+        o = defaults();
+    int err = 0;
+    struct rm_dump_snap *s = rm_dump_take_queued();
+    while (s) {
+        struct rm_dump_snap *next = s->next;
+        struct rm_report_req req = { .opts = o, .fd = 2, .dump = true, .dump_seq = s->seq,
+                                     .dump_time_ms = s->snapshot_ms,
+                                     .request_ms = s->request_ms, .snap = s->b,
+                                     .snap_n = s->n };
+        quota_figures(&req);
+        int e = rm_dump_run(&req, NULL);
+        if (e && !err)
+            err = e;
+        rm_dump_snap_free(s);
+        s = next;
+    }
+    rm_rheap_leave();
+    pthread_mutex_unlock(&rm_report_lock);
+    return err;
+}
+
 int ratmem_track_dump(const char *path)
 {
     pthread_mutex_lock(&rm_report_lock);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "options.h"
 
 /* Once, early (constructor or first allocation); idempotent and thread-safe.
@@ -103,6 +104,20 @@ bool ratmem_track_report_path_ok(const char *tmpl);
  * complete: it is written as PATH.tmp and renamed.  Returns 0, or an errno
  * value when the dump could not be written (one line on stderr says why). */
 int ratmem_track_dump(const char *path);
+
+/* A heap dump asked for at request_ms (a signal: dump_signal).  here: the
+ * caller (a signal handler on a thread that is not inside the shim) may
+ * copy the live blocks right now, async-signal-safely; returns true when
+ * it did.  Otherwise the request is noted and copied by the next
+ * ratmem_track_dump_pending.  Either way the dump describes the heap when
+ * it was asked for, as closely as the thread allows, and is written by
+ * ratmem_track_dump_pending, which writes every request not written yet
+ * (the dump thread, and the exit report first), each to the dump= path.
+ * Async-signal-safe. */
+bool ratmem_track_dump_request(uint64_t request_ms, bool here);
+int ratmem_track_dump_pending(void);
+/* CLOCK_REALTIME in ms (async-signal-safe). */
+uint64_t ratmem_track_now_ms(void);
 
 /* Where the reports' quota figures come from (the preload's counter): fn
  * returns false when no quota counts.  Set once at start-up. */

@@ -134,6 +134,26 @@ static int mode_signal(const char *dir)
     return 0;
 }
 
+/* Two requests back to back, the second while the first is being written
+ * (or still waiting), then every block freed and exit at once: each dump
+ * must show the heap of its request, and both must be written. */
+static int mode_burst(const char *dir)
+{
+    (void)dir;
+    for (int r = 1; r <= 3; r++) {
+        round_once();
+        if (r != 2)
+            raise(SIGUSR2);   /* after rounds 1 and 3 */
+    }
+    for (int i = 0; i < ngrown; i++)
+        free(grown[i]);
+    for (int i = 0; i < STABLE_N; i++)
+        free(stable[i]);
+    ngrown = 0;
+    printf("done\n");
+    exit(0);
+}
+
 static int mode_wait(const char *file)
 {
     char p[4096];
@@ -283,6 +303,7 @@ int main(int argc, char **argv)
     int r = strcmp(m, "api") == 0       ? mode_api(dir)
             : strcmp(m, "signal") == 0  ? mode_signal(dir)
             : strcmp(m, "wait") == 0    ? mode_wait(dir)
+            : strcmp(m, "burst") == 0   ? mode_burst(dir)
             : strcmp(m, "fork") == 0    ? mode_fork(dir)
             : strcmp(m, "own") == 0     ? mode_own(dir)
             : strcmp(m, "threads") == 0 ? mode_threads(dir)
