@@ -85,7 +85,7 @@ while (groups.length < STACKS) {
   if (seen.has(key)) continue;
   seen.add(key);
   const b = 1 + Math.floor(Math.pow(rnd(), 3) * 2000);
-  const by = b * 16 * (1 + Math.floor(Math.pow(rnd(), 5) * 1024));
+  const by = b * 8 * (1 + Math.floor(Math.pow(rnd(), 6) * 256));
   live += by; blocks += b;
   groups.push([by, b, st.reverse()]);
 }

@@ -392,8 +392,8 @@
     var wrap = el('div', 'graph');
     if (tree.title) {
       var h = el('h3', 'graph-title ' + tree.id);
-      h.textContent = tree.title + ': ' + (tree.sign > 0 ? '+' : '\u2212') + bytes(tree.total) +
-        ' in ' + num(tree.stacks) + ' stack' + (tree.stacks === 1 ? '' : 's');
+      h.textContent = tree.title + ': ' + (tree.total ? (tree.sign > 0 ? '+' : '\u2212') + bytes(tree.total) +
+        ' in ' + num(tree.stacks) + ' stack' + (tree.stacks === 1 ? '' : 's') : 'nothing');
       wrap.appendChild(h);
     }
     this.canvas = el('canvas', 'flame');
@@ -870,7 +870,7 @@
         case 'procs': td.textContent = num(r.procs); break;
         case 'delta': td.textContent = sbytes(r.v); td.className += r.v > 0 ? ' up' : r.v < 0 ? ' down' : '';
           td.title = (r.v > 0 ? '+' : '') + num(r.v) + ' bytes'; break;
-        case 'dblocks': td.textContent = (r.b > 0 ? '+' : '') + num(r.b); break;
+        case 'dblocks': td.textContent = (r.b > 0 ? '+' : r.b < 0 ? '\u2212' : '') + num(Math.abs(r.b)); break;
         case 'before': td.textContent = r.old ? bytes(r.old) : '\u2014'; break;
         case 'after': td.textContent = r.nw ? bytes(r.nw) : '\u2014'; break;
         case 'fn':
@@ -961,7 +961,7 @@
       add('Before', docs[0].file + ' (' + desc(docs[0]) + (docs[0].timestamp_ms ? ', ' + time(docs[0].timestamp_ms) : '') + ', pid ' + docs[0].pid + ')', true);
       add('After', docs[1].file + ' (' + desc(docs[1]) + (docs[1].timestamp_ms ? ', ' + time(docs[1].timestamp_ms) : '') + ', pid ' + docs[1].pid + ')', true);
       if (docs[0].timestamp_ms && docs[1].timestamp_ms)
-        add('Between', ((docs[1].timestamp_ms - docs[0].timestamp_ms) / 1000).toFixed(1) + ' s');
+        add('Between', (function (ms) { return ms < 10000 ? num(ms) + ' ms' : (ms / 1000).toFixed(1) + ' s'; })(docs[1].timestamp_ms - docs[0].timestamp_ms));
     } else {
       docs.forEach(function (d) {
         var pids = d.type === 'tree' ? (d.procs || []).map(function (p) { return p.pid; }).join(', ') : d.pid;
@@ -1047,7 +1047,7 @@
       });
       seg.appendChild(b);
     });
-    seg.hidden = vs.length < 2 && !DIFF;
+    seg.hidden = vs.length < 2;
     if (!DIFF && procs.length > 1) {
       $('proc-wrap').hidden = false;
       var sel = $('proc');
