@@ -216,14 +216,95 @@ static int keyset_get(struct keyset *s, const struct key4 *k, size_t *idx, int *
     return 0;
 }
 
-/* The string table index of str (NULL and "" are 0), adding a copy. */
+/* Length of the well-formed UTF-8 sequence at s (s[0] >= 0x80), else 0
+ * (Unicode table 3-7: no overlongs, surrogates or code points past
+ * U+10FFFF). */
+static size_t utf8_seq(const unsigned char *s)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xbf;
+    size_t len;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        lo = c == 0xe0 ? 0xa0 : 0x80;
+        hi = c == 0xed ? 0x9f : 0xbf;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        lo = c == 0xf0 ? 0x90 : 0x80;
+        hi = c == 0xf4 ? 0x8f : 0xbf;
+    } else
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* proto3 strings must be UTF-8 (pprof's and protobuf's readers refuse a
+ * profile with others): str when it is, else a malloc'd copy with each
+ * byte of an ill-formed sequence replaced by U+FFFD (*copy set). */
+static const char *utf8_clean(const char *str, char **copy)
+{
+    const unsigned char *u = (const unsigned char *)str;
+    size_t bad = 0, i = 0;
+    *copy = NULL;
+    while (u[i]) {
+        size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i);
+        if (!k) {
+            bad++;
+            k = 1;
+        }
+        i += k;
+    }
+    if (!bad)
+        return str;
+    char *c = malloc(i + 2 * bad + 1), *o = c;
+    if (!c)
+        return NULL;
+    for (i = 0; u[i];) {
+        size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i);
+        if (!k) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(o, u + i, k);
+            o += k;
+            i += k;
+        }
+    }
+    *o = 0;
+    *copy = c;
+    return c;
+}
+
+static int str_index_clean(struct rm_pprof *p, const char *str, int64_t *out);
+
+/* The string table index of str (NULL and "" are 0), adding a copy;
+ * ill-formed UTF-8 is stored with U+FFFD for its bytes. */
 static int str_index(struct rm_pprof *p, const char *str, int64_t *out)
 {
-    struct strtab *t = &p->strs;
+    char *copy;
     if (!str || !*str) {
         *out = 0;
         return 0;
     }
+    const char *clean = utf8_clean(str, &copy);
+    if (!clean)
+        return -1;
+    int rc = str_index_clean(p, clean, out);
+    int e = errno;
+    free(copy);
+    errno = e;
+    return rc;
+}
+
+static int str_index_clean(struct rm_pprof *p, const char *str, int64_t *out)
+{
+    struct strtab *t = &p->strs;
     size_t len = strlen(str);
     uint64_t h = hash_bytes(str, len);
     size_t j = h & (t->nslots - 1);
@@ -414,12 +495,13 @@ static int mapping_of(struct rm_pprof *p, const struct rm_pprof_frame *f, uint64
     if (isnew) {
         memset(m, 0, sizeof *m);
         m->start = start;
-        m->limit = start + 1;
+        m->limit = start == UINT64_MAX ? UINT64_MAX : start + 1;
         m->filename = file;
         m->build_id = bid;
     }
-    if (f->pc + 1 > m->limit)
-        m->limit = f->pc + 1;
+    uint64_t end = f->pc == UINT64_MAX ? UINT64_MAX : f->pc + 1;
+    if (end > m->limit)
+        m->limit = end;
     if (f->function && *f->function)
         m->has_functions = 1;
     if (f->file && *f->file)
@@ -440,7 +522,7 @@ static int location_of(struct rm_pprof *p, const struct rm_pprof_frame *f, uint6
         return -1;
     if ((f->function && *f->function) || (f->file && *f->file)) {
         int64_t name, file, mod = 0;
-        if (str_index(p, f->function ? f->function : "??", &name) < 0 ||
+        if (str_index(p, f->function && *f->function ? f->function : "??", &name) < 0 ||
             str_index(p, f->file, &file) < 0)
             return -1;
         /* Without a source file, two static functions of one name in

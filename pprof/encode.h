@@ -16,7 +16,8 @@
  *     rm_pprof_free(p);
  *
  * Strings are copied when added: the caller's strings need to live only
- * for the call.  Functions, locations, mappings and strings are
+ * for the call.  Profiles hold UTF-8 only (proto3 strings; pprof refuses
+ * others): each byte of an ill-formed sequence becomes U+FFFD.  Functions, locations, mappings and strings are
  * deduplicated inside: adding the same frame twice makes one location.
  * Every function returns 0 on success and -1 with errno set on failure
  * (ENOMEM, EINVAL for a bad argument, ENOBUFS for a caller buffer that is
