@@ -43,6 +43,14 @@ leaky family || ok=0
 "$RATMEM" --preload="$SHIM" --json --reachable --report="$TMP/tree.json" -- \
     sh -c "'$PROG/leaky' family; '$PROG/leaky' deep" >/dev/null 2>&1
 [ -s "$TMP/tree.json" ] || { fail "no tree document from the launcher"; ok=0; }
+# A report whose names hold markup: shown as text, never run.
+cat >"$TMP/evil.json" <<'EOF'
+{ "ratmem_report": 1, "type": "leaks", "pid": 7, "exe": "/tmp/a\"b<c>",
+  "summary": { "direct_bytes": 64, "direct_blocks": 1 },
+  "leaks": [ { "kind": "direct", "bytes": 64, "blocks": 1, "frames": [
+    { "pc": "0x1", "function": "</script><script>alert(1)</script>", "module": "/x/<!--lib.so", "offset": "0x1", "file": "a<b>&c.c", "line": 3 },
+    { "pc": "0x2", "function": "std::vector<int, std::allocator<int> >::push_back(int&&)", "module": "/x/app", "offset": "0x2" } ] } ] }
+EOF
 # Two heap dumps of tests/prog/dumper: grow_site grows, stable_site stays.
 RATMEM_OPTIONS=format=json shim "$PROG/dumper" api "$TMP" >/dev/null 2>&1
 [ -s "$TMP/api.2.json" ] || { fail "no heap dumps from dumper"; ok=0; }
@@ -67,7 +75,7 @@ fi
 
 if [ $ok = 1 ] && html family "$TMP/family.json" && html tree "$TMP/tree.json" \
     && html diff --base "$TMP/api.1.json" "$TMP/api.2.json" && html big "$TMP/big.json" \
-    && html shot "$shot"; then
+    && html shot "$shot" && html evil "$TMP/evil.json"; then
     pass "ratmem report --format=html wrote the pages ($(wc -c <"$TMP/big.html") bytes for the large dump)"
     # one self-contained file: no src=, href= or url() that leaves the page
     if grep -Eiq '(src|href)=["'"'"']?(https?:|//)|url\((https?:|//)|@import' "$TMP/family.html"; then
@@ -83,6 +91,7 @@ if [ $ok = 1 ] && html family "$TMP/family.json" && html tree "$TMP/tree.json" \
   "tree": { "html": "$TMP/tree.html", "json": "$TMP/tree.json" },
   "diff": { "html": "$TMP/diff.html", "grows": "grow_site", "stable": "stable_site" },
   "big": { "html": "$TMP/big.html", "json": "$TMP/big.json" },
+  "evil": { "html": "$TMP/evil.html", "json": "$TMP/evil.json" },
   "shot": { "html": "$TMP/shot.html", "png": [ $shots ] } }
 EOF
     if timeout 120 node "$BROWSER/report-html.mjs" "$TMP/cfg.json" >"$TMP/browser.out" 2>&1; then

@@ -4,7 +4,7 @@
 // "N passed, N failed"; exits 1 on any failure.
 //
 // CONFIG: { tools, chromium, family: {html, json}, tree: {html, json},
-//           diff: {html}, big: {html, json}, shot: {html, png[]}, limit_ms }
+//           diff: {html}, big: {html, json}, evil: {html, json}, shot: {html, png[]}, limit_ms }
 import { readFileSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -195,6 +195,28 @@ try {
     const first = await page.textContent('#tbody tr.grp');
     ok(first.includes(cfg.diff.grows) && first.includes('+'), 'diff: the table leads with the growth', first);
     clean(p, 'diff');
+    await page.close();
+  }
+
+  // ---- Names with markup are text ----
+  {
+    const doc = JSON.parse(readFileSync(cfg.evil.json, 'utf8'));
+    const names = doc.leaks[0].frames.map(fname);
+    const p = await open(cfg.evil.html);
+    const { page } = p;
+    let dialogs = 0;
+    page.on('dialog', d => { dialogs++; d.dismiss(); });
+    const ls = await labels(page);
+    const b = await page.evaluate(n => window.ratmemReport.box(n), names[0]);
+    await page.mouse.move(b.x, b.y);
+    const tip = await page.textContent('#tip');
+    await page.click('#tbody tr.grp');
+    const frames = await page.textContent('#tbody .frames');
+    const scripts = await page.$$eval('script', s => s.length);
+    ok(names.every(n => ls.includes(n)) && tip.includes(names[0]) && tip.includes('a<b>&c.c:3') &&
+       frames.includes(names[1]) && scripts === 2 && dialogs === 0 && await page.textContent('h1') === 'a"b<c> \u2014 leak report',
+      'names holding markup are drawn and listed as text, none runs', [ls.join(' | '), tip, frames].join('\n'));
+    clean(p, 'markup names');
     await page.close();
   }
 
