@@ -49,6 +49,9 @@ static const struct row rows[] = {
     { "skip", K_PATH, OFF(skip), 0, 0, NULL, "none", "GLOB[,GLOB]: programs left untracked and unreported (the executable's path or argv[0]; base names for a GLOB without '/')" },
     { "only", K_PATH, OFF(only), 0, 0, NULL, "none", "GLOB[,GLOB]: track only the programs that match (as skip)" },
     { "run_dir", K_PATH, OFF(run_dir), 0, 0, NULL, "none", "set by the ratmem launcher: the private directory where each process of the run writes its records and report" },
+    { "sample", K_SIZE, OFF(sample), 0, 0, NULL, "0", "sample one allocation per this many bytes on average (K, M, G suffixes; 0 = track every block)" },
+    { "profile", K_PATH, OFF(profile), 0, 0, NULL, "none", "pprof heap profile file, gzip'd (%p = pid, %n = profile number)" },
+    { "profile_interval", K_INT, OFF(profile_interval), 0, 604800, NULL, "0", "seconds between heap profiles (0 = at exit and on dump_signal only)" },
     { "help", K_BOOL, OFF(help), 0, 1, NULL, "0", "print this list at start-up" },
 };
 #define NROWS (sizeof rows / sizeof rows[0])

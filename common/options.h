@@ -33,6 +33,9 @@ struct ratmem_options {
     char skip[RATMEM_PATH_MAX];        /* GLOB[,GLOB]: programs left untracked */
     char only[RATMEM_PATH_MAX];        /* GLOB[,GLOB]: programs tracked; "" = all */
     char run_dir[RATMEM_PATH_MAX];     /* the launcher's run directory; "" = none */
+    size_t sample;                     /* mean bytes between samples; 0 = every block */
+    char profile[RATMEM_PATH_MAX];     /* pprof heap profile path (%p, %n); "" = none */
+    int profile_interval;              /* seconds between profiles; 0 = none */
 };
 
 /* The signal number named by s[0..n) for dump_signal: USR1, SIGUSR1 and the

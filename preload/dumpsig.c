@@ -18,6 +18,12 @@
  * A fork child gets a fresh semaphore and its own thread from the fork
  * handler; an execve'd program starts over.
  *
+ * With profile=PATH the same thread writes heap profiles: on the signal
+ * (after the heap dump), and every
+ * profile_interval seconds (a timed wait on the monotonic clock; the
+ * thread exists only when dump_signal or profile_interval is set, and is
+ * the one thread of ratmem's a program can see).
+ *
  * The program's own sigaction(2) for the signal replaces ours: the
  * program's handler wins and dumps stop until ratmem's action is put back
  * (a program that restores the action it found restores ours). */
@@ -43,6 +49,7 @@
  * constructor, single-threaded) and read-only afterwards; dump_prev too.
  * dump_sem is re-initialised only in a fork child, before its thread. */
 static int dump_sig;
+static int profile_every;   /* seconds; 0 = none */
 static struct sigaction dump_prev;
 static sem_t dump_sem;
 
@@ -131,17 +138,45 @@ static bool last_thread(void)
     return alone;
 }
 
+/* A post: the heap dumps asked for, then, with profile=, a profile. */
+static void on_post(void)
+{
+    ratmem_track_dump_pending();
+    if (ratmem_shim_opts.profile[0])
+        ratmem_track_profile();
+}
+
 static void *dumper(void *arg)
 {
     (void)arg;
     ratmem_shim_guard++;   /* for good: this thread is the shim's own */
+    struct timespec next;  /* the next profile, CLOCK_MONOTONIC */
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    next.tv_sec += profile_every;
     for (;;) {
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += 1;
-        if (sem_timedwait(&dump_sem, &ts) == 0) {
-            ratmem_track_dump_pending();
-        } else if (errno == ETIMEDOUT && last_thread()) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += 1;    /* at least once a second: the last-thread check */
+        if (profile_every && (next.tv_sec < ts.tv_sec ||
+                              (next.tv_sec == ts.tv_sec && next.tv_nsec < ts.tv_nsec)))
+            ts = next;
+        if (sem_clockwait(&dump_sem, CLOCK_MONOTONIC, &ts) == 0) {
+            on_post();
+            continue;
+        }
+        if (errno != ETIMEDOUT)
+            continue;
+        if (profile_every) {
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            if (ts.tv_sec > next.tv_sec ||
+                (ts.tv_sec == next.tv_sec && ts.tv_nsec >= next.tv_nsec)) {
+                ratmem_track_profile();
+                next.tv_sec += profile_every;
+                if (next.tv_sec < ts.tv_sec)   /* fell behind (a stopped process) */
+                    next = ts, next.tv_sec += profile_every;
+            }
+        }
+        if (last_thread()) {
             ratmem_shim_guard--;
             exit(0);       /* what glibc does when the last thread ends */
         }
@@ -173,12 +208,13 @@ static bool start_thread(void)
     return true;
 }
 
-void ratmem_dumpsig_start(int sig)
+void ratmem_dumpsig_start(int sig, int interval)
 {
-    if (!sig || dump_sig)
+    if ((!sig && !interval) || dump_sig || profile_every)
         return;
     ratmem_shim_guard++;
-    if (start_thread()) {
+    profile_every = interval;
+    if (start_thread() && sig) {
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_dump_signal;
@@ -196,6 +232,6 @@ void ratmem_dumpsig_start(int sig)
  * the child's, and the parent's thread did not come along. */
 void ratmem_dumpsig_atfork_child(void)
 {
-    if (dump_sig)
+    if (dump_sig || profile_every)
         start_thread();
 }

@@ -60,6 +60,9 @@ static inline void track_alloc(void *p, size_t size)
     if (!p)
         return;
     if (shim_tracking()) {
+        /* Sampled mode: most blocks cost a thread-local count, no more. */
+        if (ratmem_shim_opts.sample && ratmem_track_sample_skip(size))
+            return;
         ratmem_shim_guard++;
         ratmem_track_alloc(p, size);
         ratmem_shim_guard--;
@@ -77,7 +80,9 @@ static inline bool track_free(void *p, const char *what, void *caller)
     bool ok = true;
     if (shim_tracking()) {
         ratmem_shim_guard++;
-        if (!ratmem_track_free(p))
+        /* Sampled mode: a block the table does not hold was not sampled
+         * (no invalid-free check; glibc's own checks remain). */
+        if (!ratmem_track_free(p) && !ratmem_shim_opts.sample)
             ok = ratmem_track_bad_free(p, what, caller);
         ratmem_shim_guard--;
     } else if (shim_exempt()) {

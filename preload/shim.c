@@ -128,6 +128,16 @@ void ratmem_shim_init(void)
     }
     if (o.dump_signal && !o.leaks)
         ratmem_msg("dump_signal needs leaks=1; no heap dumps");
+    if (!o.leaks && (o.sample || o.profile[0] || o.profile_interval)) {
+        ratmem_msg("sample, profile and profile_interval need leaks=1; ignored");
+        o.sample = 0;
+        o.profile[0] = '\0';
+        o.profile_interval = 0;
+    }
+    if (o.profile_interval && !o.profile[0]) {
+        ratmem_msg("profile_interval needs a profile= path; ignored");
+        o.profile_interval = 0;
+    }
     if (o.leaks) {
         ratmem_track_set_quota_source(quota_figures);
         ratmem_track_init(&ratmem_shim_opts);
@@ -148,7 +158,7 @@ __attribute__((constructor(101))) static void shim_constructor(void)
     /* Threads are started here, not in ratmem_shim_init, which may run
      * inside the first malloc. */
     if (ratmem_shim_ready && ratmem_shim_opts.leaks)
-        ratmem_dumpsig_start(ratmem_shim_opts.dump_signal);
+        ratmem_dumpsig_start(ratmem_shim_opts.dump_signal, ratmem_shim_opts.profile_interval);
 }
 
 /* Leak report on demand: RatLeakReport(3) finds this with dlsym. */
@@ -220,6 +230,8 @@ __attribute__((destructor(101))) static void shim_destructor(void)
     /* A dump asked for before exit is written before the exit report. */
     ratmem_track_dump_pending();
     bool leaks = false;
+    if (ratmem_shim_opts.profile[0])
+        ratmem_track_profile();
     ratmem_track_report(NULL, &leaks);
     ratmem_shim_guard--;
     errno = saved;

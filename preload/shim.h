@@ -45,10 +45,12 @@ static inline bool shim_tracking(void)
         }                               \
     } while (0)
 
-/* dumpsig.c: heap dumps on dump_signal.  start installs the handler and the
- * dumper thread (from the constructor); the fork child handler gives the
- * child its own thread. */
-void ratmem_dumpsig_start(int sig);
+/* dumpsig.c: heap dumps (or, with profile=, heap profiles) on dump_signal
+ * and heap profiles every profile_interval seconds.  start installs the
+ * handler and the dumper thread (from the constructor; the thread only
+ * when sig or interval is set); the fork child handler gives the child its
+ * own thread. */
+void ratmem_dumpsig_start(int sig, int interval);
 void ratmem_dumpsig_atfork_child(void);
 
 /* The process's quota (shim.c owns it; atomics).  Counting is on from

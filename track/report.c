@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "out.h"
 #include "roots.h"
+#include "sample.h"
 #include "stackdb.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -23,6 +24,10 @@
 struct rm_group {
     uint64_t bytes;
     uint64_t blocks;
+    /* Sampled mode: the estimate of the unsampled truth (sample.h); the
+     * same as bytes and blocks in exact mode. */
+    double est_bytes;
+    double est_blocks;
     uint32_t stack;
     uint8_t kind;
     uint8_t suppressed;
@@ -111,6 +116,8 @@ static size_t group_blocks(struct rm_group *g, size_t m)
         if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
             g[ng - 1].bytes += g[i].bytes;
             g[ng - 1].blocks += g[i].blocks;
+            g[ng - 1].est_bytes += g[i].est_bytes;
+            g[ng - 1].est_blocks += g[i].est_blocks;
         } else {
             g[ng++] = g[i];
         }
@@ -138,6 +145,25 @@ static bool is_json(const struct rm_report_req *req)
                        : req->opts->format == RATMEM_FORMAT_JSON;
 }
 
+static uint64_t est_u64(double v)
+{
+    return v <= 0 ? 0 : v >= 1.8e19 ? UINT64_MAX : (uint64_t)(v + 0.5);
+}
+
+/* Sampled mode: one line saying that the figures are estimates. */
+static void text_sampled(struct rm_out *o)
+{
+    uint64_t mean = rm_sample_mean();
+    if (!mean)
+        return;
+    rm_out_str(o, "ratmem: sampled mode (sample=");
+    rm_out_u64(o, mean);
+    rm_out_str(o, "): one allocation recorded per ");
+    rm_out_u64(o, mean);
+    rm_out_str(o, " bytes on average; byte and object counts are estimates, and only "
+                  "recorded blocks that nothing in memory points to are leaks.\n");
+}
+
 static void text_group(struct rm_out *o, struct rm_symbolizer *sy, const struct rm_group *g)
 {
     if (g->kind == RM_KIND_LIVE)
@@ -148,9 +174,10 @@ static void text_group(struct rm_out *o, struct rm_symbolizer *sy, const struct 
         rm_out_str(o, "Indirect leak of ");
     else
         rm_out_str(o, "Still reachable: ");
-    rm_out_u64(o, g->bytes);
+    bool est = rm_sample_mean() != 0;
+    rm_out_u64(o, est ? est_u64(g->est_bytes) : g->bytes);
     rm_out_str(o, " byte(s) in ");
-    rm_out_u64(o, g->blocks);
+    rm_out_u64(o, est ? est_u64(g->est_blocks) : g->blocks);
     rm_out_str(o, " object(s) allocated from:\n");
     const uintptr_t *pc;
     unsigned depth = frames_of(g, &pc);
@@ -190,6 +217,12 @@ static void json_group(struct rm_out *o, struct rm_symbolizer *sy, const struct 
     rm_out_u64(o, g->bytes);
     rm_out_str(o, ", \"blocks\": ");
     rm_out_u64(o, g->blocks);
+    if (rm_sample_mean()) {
+        rm_out_str(o, ", \"estimated_bytes\": ");
+        rm_out_u64(o, est_u64(g->est_bytes));
+        rm_out_str(o, ", \"estimated_blocks\": ");
+        rm_out_u64(o, est_u64(g->est_blocks));
+    }
     rm_out_str(o, ",\n      \"frames\": [");
     const uintptr_t *pc;
     unsigned depth = frames_of(g, &pc);
@@ -272,6 +305,10 @@ static void json_tail_summary(struct rm_out *o, const struct rm_report_req *req)
     rm_out_u64(o, rm_mem_bytes());
     rm_out_str(o, ", \"tracker_peak_bytes\": ");
     rm_out_u64(o, rm_mem_peak());
+    if (rm_sample_mean()) {
+        rm_out_str(o, ",\n    \"sampled\": ");
+        rm_out_u64(o, rm_sample_mean());
+    }
     if (req->quota_on) {
         rm_out_str(o, ",\n    \"quota_bytes\": ");
         rm_out_u64(o, req->quota_limit);
@@ -359,11 +396,30 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
 {
     uint64_t lb = t->direct_bytes + t->indirect_bytes;
     uint64_t ln = t->direct_blocks + t->indirect_blocks;
+    uint64_t rb = t->reachable_bytes, rn = t->reachable_blocks;
+    if (rm_sample_mean()) {
+        /* Sampled mode: the totals are estimates too. */
+        double e[4] = { 0, 0, 0, 0 };
+        for (size_t i = 0; i < ng; i++) {
+            if (g[i].suppressed)
+                continue;
+            int r = g[i].kind == RM_KIND_REACHABLE ? 2 : 0;
+            e[r] += g[i].est_bytes;
+            e[r + 1] += g[i].est_blocks;
+        }
+        lb = est_u64(e[0]);
+        ln = est_u64(e[1]);
+        rb = est_u64(e[2]);
+        rn = est_u64(e[3]);
+        if (!(t->direct_blocks + t->indirect_blocks))
+            ln = 0;
+    }
     if (ln) {
         rm_out_str(o, "\n=================================================================\n==");
         rm_out_u64(o, (uint64_t)getpid());
         rm_out_str(o, "==ERROR: ratmem: detected memory leaks\n\n");
     }
+    text_sampled(o);
     for (size_t i = 0; i < ng; i++) {
         if (g[i].suppressed || (g[i].kind == RM_KIND_REACHABLE && !req->opts->reachable))
             continue;
@@ -396,9 +452,9 @@ static void write_text(struct rm_out *o, const struct rm_report_req *req,
         rm_out_str(o, " allocation(s).\n");
     } else {
         rm_out_str(o, "ratmem: no leaks (");
-        rm_out_u64(o, t->reachable_bytes);
+        rm_out_u64(o, rb);
         rm_out_str(o, " byte(s) in ");
-        rm_out_u64(o, t->reachable_blocks);
+        rm_out_u64(o, rn);
         rm_out_str(o, " allocation(s) still reachable)\n");
     }
 }
@@ -476,6 +532,17 @@ static void write_dump_text(struct rm_out *o, const struct rm_report_req *req,
     rm_out_str(o, " at ");
     out_time(o, req->dump_time_ms);
     rm_out_str(o, "\n\n");
+    text_sampled(o);
+    uint64_t lb = t->live_bytes, ln = t->live_blocks;
+    if (rm_sample_mean()) {
+        double eb = 0, en = 0;
+        for (size_t i = 0; i < ng; i++) {
+            eb += g[i].est_bytes;
+            en += g[i].est_blocks;
+        }
+        lb = est_u64(eb);
+        ln = est_u64(en);
+    }
     for (size_t i = 0; i < ng; i++) {
         text_group(o, sy, &g[i]);
         rm_dump_take_late();   /* a request meanwhile: its copy now */
@@ -489,9 +556,9 @@ static void write_dump_text(struct rm_out *o, const struct rm_report_req *req,
     rm_out_str(o, "SUMMARY: ratmem: heap dump ");
     rm_out_u64(o, req->dump_seq);
     rm_out_str(o, ": ");
-    rm_out_u64(o, t->live_bytes);
+    rm_out_u64(o, lb);
     rm_out_str(o, " byte(s) live in ");
-    rm_out_u64(o, t->live_blocks);
+    rm_out_u64(o, ln);
     rm_out_str(o, " allocation(s).\n");
 }
 
@@ -534,6 +601,8 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
             if (idx[h]) {
                 g[idx[h] - 1].bytes += b[i].size;
                 g[idx[h] - 1].blocks++;
+                g[idx[h] - 1].est_blocks += rm_sample_scale(b[i].size);
+                g[idx[h] - 1].est_bytes += rm_sample_scale(b[i].size) * (double)b[i].size;
                 continue;
             }
             if (m < hcap / 2)
@@ -543,6 +612,8 @@ static int dump_write(const struct rm_report_req *req, struct rm_report_totals *
         g[m].stack = st;
         g[m].bytes = b[i].size;
         g[m].blocks = 1;
+        g[m].est_blocks = rm_sample_scale(b[i].size);
+        g[m].est_bytes = g[m].est_blocks * (double)b[i].size;
         g[m].suppressed = 0;
         m++;
     }
@@ -591,6 +662,8 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     struct rm_block *b = rm_mem_map_scratch(bbytes);
     uint8_t *kind = rm_mem_map_scratch(cap);
     size_t rcap = req->nroots + (req->process_roots ? 65536 : 0);
+    if (req->process_roots && rm_sample_mean())
+        rcap += cap;   /* the heap, cut around each recorded block */
     size_t rbytes = rcap * sizeof(struct rm_range);
     struct rm_range *roots = rm_mem_map_scratch(rbytes);
     struct rm_group *g = NULL;
@@ -613,6 +686,15 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         uintptr_t lo, hi;
         rm_unwind_get_skip_range(&lo, &hi);
         nr += rm_roots_collect(roots + nr, rcap - nr, req->sp, lo, hi);
+        /* Sampled mode: unsampled blocks are not in the table, so the
+         * memory that holds them is a root (sample.h). */
+        if (rm_sample_mean()) {
+            struct rm_range ex[3] = {
+                { (uintptr_t)b, (uintptr_t)b + bbytes },
+                { (uintptr_t)kind, (uintptr_t)kind + cap },
+                { (uintptr_t)roots, (uintptr_t)roots + rbytes } };
+            nr += rm_roots_heap(roots + nr, rcap - nr, b, n, ex, 3);
+        }
     }
     /* Blocks the dynamic linker allocated (a thread's DTV, dlopen'ed
      * modules' TLS) are reachable through glibc's private lists, such as
@@ -659,6 +741,8 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         g[m].stack = (uint32_t)b[i].stack;
         g[m].bytes = b[i].size;
         g[m].blocks = 1;
+        g[m].est_blocks = rm_sample_scale(b[i].size);
+        g[m].est_bytes = g[m].est_blocks * (double)b[i].size;
         g[m].suppressed = 0;
         m++;
     }

@@ -8,7 +8,11 @@
 #include <fcntl.h>
 #include <errno.h>
 #include "fdhigh.h"
+#include <stdatomic.h>
+#include <string.h>
 #include "mem.h"
+#include "rheap.h"
+#include "table.h"
 #include "regions.h"
 #include "threads.h"
 #include "roots.h"
@@ -202,5 +206,107 @@ size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
             pthread_attr_destroy(&a);
         }
     }
+    return c.n;
+}
+
+/* Cut [lo, hi) around the excluded ranges ex[0..nex) (any order) and the
+ * blocks b[0..n) (sorted by address) and add the pieces. */
+static void add_cut(struct collect *c, uintptr_t lo, uintptr_t hi, const struct rm_block *b,
+                    size_t n, const struct rm_range *ex, size_t nex)
+{
+    for (size_t k = 0; k < nex; k++)
+        if (ex[k].lo < hi && ex[k].hi > lo) {
+            if (ex[k].lo > lo)
+                add_cut(c, lo, ex[k].lo, b, n, ex + k + 1, nex - k - 1);
+            if (ex[k].hi < hi)
+                add_cut(c, ex[k].hi, hi, b, n, ex + k + 1, nex - k - 1);
+            return;
+        }
+    /* The first block ending after lo (binary search), then the gaps. */
+    size_t l = 0, r = n;
+    while (l < r) {
+        size_t m = l + (r - l) / 2;
+        if (b[m].addr + b[m].size <= lo)
+            l = m + 1;
+        else
+            r = m;
+    }
+    uintptr_t at = lo;
+    for (size_t i = l; i < n && b[i].addr < hi; i++) {
+        if (b[i].addr > at)
+            add(c, at, b[i].addr);
+        uintptr_t end = b[i].addr + (b[i].size ? b[i].size : 1);
+        if (end > at)
+            at = end;
+    }
+    if (at < hi)
+        add(c, at, hi);
+}
+
+size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b, size_t n,
+                     const struct rm_range *ex, size_t nex)
+{
+    struct collect c = { .out = out, .cap = cap };
+    size_t bufcap = (size_t)4 << 20, len = 0;
+    char *buf = rm_mem_map_scratch(bufcap);
+    if (!buf)
+        return 0;
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        for (;;) {
+            ssize_t k = read(fd, buf + len, bufcap - len);
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                break;
+            len += (size_t)k;
+            if (len == bufcap)
+                break;
+        }
+        close(fd);
+    }
+    /* This buffer and the caller's scratch are not roots; neither is the
+     * report heap (libdw's state, and reserved address space). */
+    struct rm_range all[16];
+    size_t na = 0;
+    for (size_t k = 0; k < nex && na < 14; k++)
+        all[na++] = ex[k];
+    all[na++] = (struct rm_range){ (uintptr_t)buf, (uintptr_t)buf + bufcap };
+    size_t rl = atomic_load_explicit(&rm_rheap_len, memory_order_acquire);
+    if (rl) {
+        uintptr_t base = atomic_load_explicit(&rm_rheap_base, memory_order_relaxed);
+        all[na++] = (struct rm_range){ base, base + rl };
+    }
+    for (size_t i = 0; i < len;) {
+        /* "lo-hi perms offset dev inode   path" */
+        uintptr_t lo = 0, hi = 0;
+        while (i < len && buf[i] != '-') {
+            char ch = buf[i++];
+            lo = lo * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
+        }
+        i++;
+        while (i < len && buf[i] != ' ') {
+            char ch = buf[i++];
+            hi = hi * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
+        }
+        i++;
+        bool rw = i + 1 < len && buf[i] == 'r' && buf[i + 1] == 'w';
+        /* Skip perms, offset, dev, inode: the path starts after them. */
+        for (int f = 0; f < 4 && i < len; f++) {
+            while (i < len && buf[i] != ' ' && buf[i] != '\n')
+                i++;
+            while (i < len && buf[i] == ' ')
+                i++;
+        }
+        size_t ps = i;
+        while (i < len && buf[i] != '\n')
+            i++;
+        size_t pl = i - ps;
+        i++;
+        bool heap = pl == 0 || (pl == 6 && memcmp(buf + ps, "[heap]", 6) == 0);
+        if (rw && heap && lo < hi)
+            add_cut(&c, lo, hi, b, n, all, na);
+    }
+    rm_mem_unmap_scratch(buf, bufcap);
     return c.n;
 }

@@ -17,4 +17,13 @@
 size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
                         uintptr_t skip_lo, uintptr_t skip_hi);
 
+/* Sampled mode: the heap that holds unsampled blocks is a root.  Adds the
+ * read-write anonymous mappings and [heap] of /proc/self/maps, cut around
+ * the recorded blocks b[0..n) (sorted by address: they are scanned as
+ * blocks) and the ranges ex[0..nex) (at most 14: the report's scratch
+ * buffers), and never the report heap.  Returns the count added. */
+#include "table.h"
+size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b, size_t n,
+                     const struct rm_range *ex, size_t nex);
+
 #endif

@@ -2,6 +2,7 @@
  * point and the fork handlers.  Glue only; each concern has its own file. */
 #define _GNU_SOURCE
 #include "config.h"
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -22,6 +23,8 @@
 #include "rheap.h"
 #include "report.h"
 #include "run.h"
+#include "sample.h"
+#include "profile.h"
 #include "fastunwind.h"
 #include "stackdb.h"
 #include "unwmem.h"
@@ -70,6 +73,7 @@ void ratmem_track_init(const struct ratmem_options *opts)
     rm_fastunwind_set_enabled(opts->fast_unwind);
     rm_sym_set_separate_lines(opts->debuginfo == RATMEM_DEBUGINFO_ALL);
     rm_threads_init();
+    rm_sample_setup(opts->sample, opts->profile[0] != 0);
     atomic_store(&rm_opts, opts);
     atomic_store(&rm_init_state, 2);
 }
@@ -102,8 +106,14 @@ void ratmem_track_alloc(void *p, size_t size)
 {
     if (!p || !active())
         return;
+    /* Sampled mode: most calls end here (sample.h); the shim's inline
+     * rm_sample_skip already let the cheap majority go. */
+    if (!rm_sample_decide(size))
+        return;
     rm_threads_ensure();
-    rm_table_insert((uintptr_t)p, size, capture());
+    uint32_t st = capture();
+    rm_table_insert((uintptr_t)p, size, st);
+    rm_sample_count(st, size);
 }
 
 bool ratmem_track_free(void *p)
@@ -146,7 +156,13 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
      * report the last (re)allocation site). */
     if (old && old != p)
         rm_table_remove((uintptr_t)old);
-    rm_table_insert((uintptr_t)p, size, capture());
+    if (!rm_sample_decide(size)) {
+        rm_table_remove((uintptr_t)p);
+        return;
+    }
+    uint32_t st = capture();
+    rm_table_insert((uintptr_t)p, size, st);
+    rm_sample_count(st, size);
 }
 
 void ratmem_track_modules_changed(void)
@@ -310,6 +326,19 @@ int ratmem_track_dump(const char *path)
     return err;
 }
 
+int ratmem_track_profile(void)
+{
+    const struct ratmem_options *o = opts_now();
+    if (!o || !o->profile[0])
+        return ENOENT;
+    pthread_mutex_lock(&rm_report_lock);
+    rm_rheap_enter();
+    int err = rm_profile_write(o, rm_profile_next_seq());
+    rm_rheap_leave();
+    pthread_mutex_unlock(&rm_report_lock);
+    return err;
+}
+
 /* Kept out of line so that its frame (holding the spilled registers) is
  * above the stack pointer the scan starts from. */
 static __attribute__((noinline)) int report_at(const char *path, bool *leaks_found,
@@ -430,4 +459,6 @@ void ratmem_track_atfork_child(void)
     rm_threads_reset_child();
     rm_gate_open();
     rm_dump_reset_child();
+    rm_profile_reset_child();
+    rm_sample_reset_child();
 }

@@ -64,6 +64,26 @@ size_t ratmem_track_private_usable(const void *p);
 bool ratmem_track_private_check(void *p, const char *what, void *caller);
 void ratmem_track_private_free(void *p, const char *what, void *caller);
 
+/* Sampled tracking (sample=SIZE, track/sample.h): true when an
+ * allocation of size bytes is certainly not sampled; it costs a
+ * thread-local count and the shim then makes no tracker call for the
+ * block.  false: call ratmem_track_alloc, which decides.  A free in
+ * sampled mode asks ratmem_track_free as ever (a few loads of the live
+ * table for an unsampled block); a block it does not find is taken for
+ * an unsampled one: there is no invalid-free check in sampled mode. */
+#include "sample.h"
+static inline bool ratmem_track_sample_skip(size_t size)
+{
+    return rm_sample_skip(size);
+}
+
+/* Heap profile (pprof, gzip'd) to the profile= path ("%p" = pid, "%n" =
+ * the profile's number in this process, 1, 2, ...): every stack's
+ * estimated objects and bytes allocated since start-up and live now.
+ * Written as PATH.tmp and renamed.  Returns 0 or an errno value (one line
+ * on stderr says why); ENOENT when no profile= path is set. */
+int ratmem_track_profile(void);
+
 /* Mappings the program makes itself (the interposed mmap, mmap64, mremap,
  * munmap, after the real call succeeded, outside the guard only): their
  * contents are roots, as pymalloc's arenas hold pointers to malloc'ed

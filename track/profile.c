@@ -1,0 +1,182 @@
+/* profile.c - pprof heap profiles (see profile.h).
+ *
+ * One sample per stack with a recorded allocation: alloc_objects and
+ * alloc_space from the stack's running totals (sample.c), inuse_objects
+ * and inuse_space from a snapshot of the live table, each block counted
+ * rm_sample_scale(size) times.  The period is the sampling mean, with the
+ * same figure in a comment.  Frames come from the report's symbolizer; the
+ * shared encoder (pprof/encode.h) gzips the profile onto the file. */
+#define _GNU_SOURCE
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "dump.h"
+#include "mem.h"
+#include "out.h"
+#include "sample.h"
+#include "stackdb.h"
+#include "symbolize.h"
+#include "table.h"
+#include "encode.h"
+#include "profile.h"
+
+static _Atomic uint64_t rm_profile_seq;
+
+uint64_t rm_profile_next_seq(void)
+{
+    return atomic_fetch_add(&rm_profile_seq, 1) + 1;
+}
+
+void rm_profile_reset_child(void)
+{
+    atomic_store(&rm_profile_seq, 0);
+}
+
+struct inuse {
+    double objects, bytes;
+};
+
+static int64_t round_i64(double v)
+{
+    return v <= 0 ? 0 : v >= 9.2e18 ? INT64_MAX : (int64_t)(v + 0.5);
+}
+
+static const struct rm_pprof_type types[] = {
+    { "alloc_objects", "count" }, { "alloc_space", "bytes" },
+    { "inuse_objects", "count" }, { "inuse_space", "bytes" },
+};
+
+/* Build the profile into p. */
+static int build(struct rm_pprof *p)
+{
+    int ret = 0;
+    uint64_t mean = rm_sample_mean();
+    char text[256];
+    if (mean)
+        snprintf(text, sizeof text,
+                 "ratmem heap profile: one allocation sampled per %llu bytes on average; "
+                 "values are estimates (a sampled block of s bytes counts 1/(1-exp(-s/%llu)) "
+                 "times)", (unsigned long long)mean, (unsigned long long)mean);
+    else
+        snprintf(text, sizeof text, "ratmem heap profile: every allocation recorded (exact)");
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char exe[RATMEM_PATH_MAX];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[k > 0 ? (size_t)k : 0] = 0;
+    if (rm_pprof_set_period(p, (struct rm_pprof_type){ "space", "bytes" },
+                            mean ? (int64_t)mean : 1) ||
+        rm_pprof_add_comment(p, text) || rm_pprof_set_default_type(p, "inuse_space") ||
+        rm_pprof_set_time(p, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, 0) ||
+        (exe[0] && rm_pprof_set_main(p, exe)))
+        return -1;
+
+    /* Live blocks by stack id. */
+    size_t cap = rm_table_count() + 4096;
+    size_t bbytes = cap * sizeof(struct rm_block);
+    struct rm_block *b = rm_mem_map_scratch(bbytes);
+    size_t nst = (size_t)rm_stackdb_count() + 4097;
+    size_t ibytes = nst * sizeof(struct inuse);
+    struct inuse *in = rm_mem_map_scratch(ibytes);
+    struct rm_pprof_frame *fr = rm_mem_map_scratch(RM_STACK_MAX_DEPTH * sizeof *fr);
+    struct rm_symbolizer *sy = NULL;
+    if (!b || !in || !fr) {
+        errno = ENOMEM;
+        ret = -1;
+        goto out;
+    }
+    size_t n = rm_table_snapshot(b, cap);
+    for (size_t i = 0; i < n; i++) {
+        size_t id = (size_t)b[i].stack;
+        if (id >= nst)
+            continue;   /* a stack newer than the count read above */
+        double s = rm_sample_scale(b[i].size);
+        in[id].objects += s;
+        in[id].bytes += s * (double)b[i].size;
+    }
+    rm_mem_unmap_scratch(b, bbytes);
+    b = NULL;
+    sy = rm_sym_open();
+    for (size_t id = 0; id < nst; id++) {
+        double ao = 0, ab = 0;
+        rm_sample_totals((uint32_t)id, &ao, &ab);
+        if (ao <= 0 && in[id].objects <= 0)
+            continue;
+        int64_t v[4] = { round_i64(ao), round_i64(ab), round_i64(in[id].objects),
+                         round_i64(in[id].bytes) };
+        const struct rm_stack *st = id ? rm_stackdb_get((uint32_t)id) : NULL;
+        size_t depth = st ? st->depth : 0;
+        for (size_t i = 0; i < depth; i++) {
+            struct rm_frame_info fi;
+            rm_sym_lookup(sy, st->pc[i], &fi);
+            fr[i] = (struct rm_pprof_frame){
+                .pc = st->pc[i], .module = fi.module[0] ? fi.module : NULL,
+                .offset = fi.offset, .function = fi.function, .file = fi.file,
+                .line = fi.line };
+        }
+        if (rm_pprof_add_sample(p, v, fr, depth, NULL, 0)) {
+            ret = -1;
+            goto out;
+        }
+    }
+out:
+    rm_sym_close(sy);
+    rm_mem_unmap_scratch(fr, RM_STACK_MAX_DEPTH * sizeof *fr);
+    rm_mem_unmap_scratch(in, ibytes);
+    rm_mem_unmap_scratch(b, bbytes);
+    return ret;
+}
+
+static void complain(const char *what, const char *path, int err)
+{
+    rm_out_line("cannot ", what, " heap profile ", path, ": ", strerror(err), (char *)NULL);
+}
+
+int rm_profile_write(const struct ratmem_options *o, uint64_t seq)
+{
+    char dst[RATMEM_PATH_MAX], tmp[RATMEM_PATH_MAX + 8];
+    if (!o->profile[0])
+        return ENOENT;
+    if (rm_dump_path(o, o->profile, seq, dst, sizeof dst) != 0 || !dst[0]) {
+        complain("name", o->profile, ENAMETOOLONG);
+        return ENAMETOOLONG;
+    }
+    struct rm_pprof *p = rm_pprof_new(types, sizeof types / sizeof types[0]);
+    if (!p || build(p) != 0) {
+        int err = errno ? errno : ENOMEM;
+        rm_pprof_free(p);
+        complain("build", dst, err);
+        return err;
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", dst);
+    /* As dump.c: a stale temporary file or a planted link goes first. */
+    unlink(tmp);
+    int fd;
+    do
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        int err = errno;
+        rm_pprof_free(p);
+        complain("create", tmp, err);
+        return err;
+    }
+    int err = rm_pprof_write_fd(p, fd) == 0 ? 0 : (errno ? errno : EIO);
+    rm_pprof_free(p);
+    if (close(fd) != 0 && !err && errno != EINTR)
+        err = errno;
+    if (!err && rename(tmp, dst) != 0) {
+        err = errno;
+        complain("rename to", dst, err);
+    } else if (err) {
+        complain("write", tmp, err);
+    }
+    if (err)
+        unlink(tmp);
+    return err;
+}
