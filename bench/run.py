@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """run.py - ratmem's benchmark: each workload bare, under the shim with
-leaks=0 and leaks=1, and under LeakSanitizer preloaded the same way.
+leaks=0, leaks=1 and sample=512K (sampled, with a heap profile written at
+exit), and under LeakSanitizer preloaded the same way.
 Configurations alternate within each round (the order rotates), several
 rounds, and the table shows medians as ratios to bare: wall time and peak
 RSS.  The machines are noisy: compare ratios from one run, not times.
@@ -138,6 +139,8 @@ def main():
     repdir = tempfile.mkdtemp(prefix="ratmem-bench-reports.")
     configs.append(("leaks=1", {"LD_PRELOAD": shim,
                                 "RATMEM_OPTIONS": f"leaks=1:format=json:report={repdir}/r.%p"}))
+    configs.append(("sample=512K", {"LD_PRELOAD": shim, "RATMEM_OPTIONS":
+                                    f"sample=512K:profile={repdir}/p.%p.pb.gz:report=/dev/null"}))
     if lsan:
         configs.append(("lsan", {"LD_PRELOAD": lsan, "LSAN_OPTIONS": "exitcode=0:log_path=/dev/null"}))
     else:
@@ -162,6 +165,8 @@ def main():
                         print(f"bench: {name} under {cname} exited {rc}", file=sys.stderr)
                         failed[(name, cname)] = rc
                     results.setdefault((name, cname), []).append((wall, rss))
+                    for f in glob.glob(os.path.join(repdir, "p.*")):
+                        os.unlink(f)   # the sample=512K runs' profiles
                     if cname == "leaks=1":
                         secs, stacks, peak, live = read_reports(repdir)
                         tracker.setdefault(name, []).append((secs / wall, stacks, peak, live))
@@ -202,7 +207,7 @@ def main():
     os.rmdir(repdir)
     # The shim must never change a program's outcome: fail when a shim run
     # failed where the bare run did not (LSan's failures are its own).
-    ours = [k for k in failed if k[1] in ("leaks=0", "leaks=1") and (k[0], "bare") not in failed]
+    ours = [k for k in failed if k[1] in ("leaks=0", "leaks=1", "sample=512K") and (k[0], "bare") not in failed]
     for name, cname in ours:
         print(f"bench: FAIL: {name} failed under {cname} but not bare", file=sys.stderr)
     return 1 if ours else 0

@@ -63,7 +63,7 @@ static int build(struct rm_pprof *p)
                  "values are estimates (a sampled block of s bytes counts 1/(1-exp(-s/%llu)) "
                  "times)", (unsigned long long)mean, (unsigned long long)mean);
     else
-        snprintf(text, sizeof text, "ratmem heap profile: every allocation recorded (exact)");
+        snprintf(text, sizeof text, "ratmem heap profile: every allocation recorded (exact: period 1)");
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char exe[RATMEM_PATH_MAX];
