@@ -22,7 +22,7 @@
 #include "stackdb.h"
 #include "symbolize.h"
 #include "table.h"
-#include "encode.h"
+#include "pprof/encode.h"
 #include "profile.h"
 
 static _Atomic uint64_t rm_profile_seq;
