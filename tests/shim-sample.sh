@@ -59,7 +59,8 @@ done
 decode "race exit profile" "$TMP/race.$n.pb.gz" &&
     check "race exit profile: every cross-thread free found (race_alloc nothing live)" sites \
         "$TMP/race.$n.pb.gz.json" keep_alloc=4194304/64 race_alloc=0
-if grep -q '^ratmem: no leaks (4194304 byte(s) in 64 allocation(s) still reachable)$' "$TMP/race.report" &&
+# (other blocks of the C library's may be sampled too: the totals vary)
+if grep -q '^ratmem: no leaks ([0-9]* byte(s) in [0-9]* allocation(s) still reachable)$' "$TMP/race.report" &&
    grep -q '^ratmem: sampled mode (sample=4096)' "$TMP/race.report"; then
     pass "race: sampled leak report, estimates named"
 else
