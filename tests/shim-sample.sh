@@ -87,6 +87,20 @@ else
     fail "fork: exit $rc, profiles: $*"; head -5 "$TMP/err"
 fi
 
+# 3b. The launcher's flags; a relative --profile path is the launcher's
+# directory's, whatever the program's.
+mkdir "$TMP/launch"
+(cd "$TMP/launch" && RATMEM_PRELOAD="$SHIM" timeout 120 "$top_builddir/tools/ratmem" --sample=4K \
+    --profile=app.%p.%n.pb.gz --profile-interval=1 -- "$PROG/sample_threads" race 1.5 \
+    >"$TMP/launch.out" 2>"$TMP/launch.err")
+rc=$?
+set -- "$TMP"/launch/app.*.pb.gz
+if [ $rc = 0 ] && [ $# -ge 2 ] && [ -f "$1" ] && decode launcher "$TMP/launch/$(ls "$TMP/launch" | sort -t. -k3 -n | tail -1)"; then
+    pass "launcher: --sample --profile --profile-interval: $# profiles"
+else
+    fail "launcher: exit $rc, profiles: $*"; cat "$TMP/launch.err"
+fi
+
 # 4. profile= without sample=: exact figures, period 1.
 RATMEM_OPTIONS="profile=$TMP/exact.pb.gz:report=/dev/null" \
     timeout 120 env LD_PRELOAD="$SHIM" "$PROG/sample_threads" race 0.2 2>"$TMP/err"

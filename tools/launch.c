@@ -79,6 +79,9 @@ static void usage(FILE *to)
             "  --only=GLOB[,GLOB]   track only matching programs\n"
             "  --dump-signal=SIG    write a heap dump on signal SIG (USR2, USR1, a number...)\n"
             "  --dump=PATH          where heap dumps go (%%p = pid, %%n = dump number)\n"
+            "  --sample=SIZE        sampled tracking: one allocation per SIZE bytes on average (512K...)\n"
+            "  --profile=PATH       pprof heap profiles, gzip'd (%%p = pid, %%n = profile number)\n"
+            "  --profile-interval=SECONDS  a heap profile every SECONDS too (with --profile)\n"
             "  --options=STR        extra RATMEM_OPTIONS (key=value:key=value)\n"
             "  --preload=PATH       the shim to load (default: the installed one, or $RATMEM_PRELOAD)\n"
             "  -h, --help           this help\n"
@@ -348,6 +351,21 @@ int ratmem_launch_main(int argc, char **argv)
             sb_add(&opts, "dump_signal=", argv[++i]);
         } else if (VAL("--dump")) {
             sb_add(&opts, "dump=", v);
+        } else if (VAL("--sample")) {
+            sb_add(&opts, "sample=", v);
+        } else if (VAL("--profile")) {
+            /* Absolute: the run's processes may change directory. */
+            char cwd[PATH_MAX];
+            if (v[0] && v[0] != '/' && getcwd(cwd, sizeof cwd)) {
+                char *abs = xmalloc(strlen(cwd) + strlen(v) + 2);
+                sprintf(abs, "%s/%s", cwd, v);
+                sb_add(&opts, "profile=", abs);
+                free(abs);
+            } else {
+                sb_add(&opts, "profile=", v);
+            }
+        } else if (VAL("--profile-interval")) {
+            sb_add(&opts, "profile_interval=", v);
         } else if (VAL("--options")) {
             if (*v)
                 sb_add(&opts, v, NULL);
