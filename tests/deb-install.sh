@@ -39,7 +39,7 @@ fail() { fails=$((fails + 1)); echo "not ok - $*"; }
 
 # One run at a time per machine: another run's purge must not pull the
 # packages away from under this one's checks.
-exec 9>/run/lock/ratmem-deb-install.lock || exit 1
+mkdir -p /run/lock && exec 9>/run/lock/ratmem-deb-install.lock || exit 1
 flock -w 900 9 || { echo "deb-install: another run holds /run/lock/ratmem-deb-install.lock"; exit 1; }
 
 installed() {
