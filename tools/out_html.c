@@ -7,7 +7,7 @@
  *
  *   { "ratmem_html": 1, "generator": ..., "generated_ms": ..., "diff": bool,
  *     "docs": [ { "file", "type", "pid", "exe", "summary", "sequence",
- *                 "timestamp_ms", "report_seconds", "command", "exit", "options",
+ *                 "timestamp_ms", "file_mtime_ms", "report_seconds", "command", "exit", "options",
  *                 "procs": [ { "pid", "ppid", "exe", "argv", "exit", "summary", "options" } ],
  *                 "modules": [ path ], "kinds": [ name ],
  *                 "frames": [ [ function, module, offset, file, line ] ],
@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "out.h"
@@ -134,6 +135,11 @@ static json_t *normalise(const struct rm_doc *d)
         json_object_set_new(o, "timestamp_ms", json_integer((json_int_t)d->timestamp_ms));
     if (d->report_seconds >= 0)
         json_object_set_new(o, "report_seconds", json_real(d->report_seconds));
+    /* a leak report has no time stamp of its own: its file's is the next best */
+    struct stat st;
+    if (d->path && strcmp(d->path, "-") != 0 && stat(d->path, &st) == 0)
+        json_object_set_new(o, "file_mtime_ms", json_integer((json_int_t)st.st_mtim.tv_sec * 1000
+                                                             + st.st_mtim.tv_nsec / 1000000));
 
     size_t per_proc = 0;
     for (size_t i = 0; i < d->nprocs; i++) {

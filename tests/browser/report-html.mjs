@@ -97,7 +97,8 @@ try {
     const title = await page.textContent('h1');
     ok(/leaky/.test(title), 'leak report: the header names the program', title);
     const meta = await page.textContent('#meta');
-    ok(/Options.*stack_depth=48/.test(meta), 'leak report: the header shows the options it ran with', meta);
+    ok(/Options.*stack_depth=48/.test(meta) && /PID\s*\d+/.test(meta) && /Time\s*20\d\d-/.test(meta),
+      'leak report: the header shows pid, time and the options it ran with', meta);
     const chips = await page.textContent('#totals');
     ok(chips.includes('Direct leaks') && chips.includes(String(doc.summary.direct_blocks) + ' block'),
       'leak report: the header shows the totals', chips);

@@ -3,7 +3,7 @@
  * The data is the JSON block #ratmem-data that tools/out_html.c writes:
  *   { ratmem_html: 1, generator, generated_ms, diff: bool,
  *     docs: [ { file, type, pid, exe, summary, sequence, timestamp_ms,
- *               report_seconds, command, exit, options,
+ *               file_mtime_ms, report_seconds, command, exit, options,
  *               procs: [ { pid, ppid, exe, argv, exit, summary } ],
  *               modules: [path...], kinds: [name...],
  *               frames: [ [function, module, offset, file, line] ],
@@ -968,6 +968,7 @@
         add(docs.length > 1 ? 'Document' : 'Kind', desc(d) + (docs.length > 1 ? ': ' + d.file : ''));
         if (pids != null) add(d.type === 'tree' ? 'PIDs' : 'PID', pids);
         if (d.timestamp_ms) add('Time', time(d.timestamp_ms));
+        else if (d.file_mtime_ms) add('Time', time(d.file_mtime_ms) + ' (when the file was written)');
         if (d.exit) add('Exit', d.exit.signal != null ? 'signal ' + d.exit.signal : 'status ' + d.exit.status);
         if (docs.length === 1) add('File', d.file, true);
       });
