@@ -4,7 +4,7 @@
 # children at once, a double-forked daemon still running at the end, a
 # child killed by SIGKILL, a timeout wrapper); totals, merged groups, exit
 # status as bare (3; SIGTERM 143; SIGINT to the process group); the
-# summary; --skip/--only; --exitcode over the tree; and without the
+# summary; the text report; --skip/--only; --exitcode over the tree; and without the
 # launcher, a shared report path keeps every process's report.
 . "${top_srcdir:-.}/tests/lib.sh"
 command -v python3 >/dev/null || { echo "SKIP: no python3 to check the JSON"; exit 77; }
@@ -112,6 +112,16 @@ check "--only=treeleak" "$TMP/only.json" skipped=dash tracked=treeleak total=30/
 "$RATMEM" --preload="$SHIM" --exitcode=23 -- sh -c "$T leak 0 0 a; exit 4" 2>"$TMP/err"; rc=$?
 [ $rc = 4 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^ratmem: no leaks in 2 process(es)" "$TMP/err" \
     && pass "no leaks: the program's status and one summary line" || { fail "no leaks: status $rc"; cat "$TMP/err"; }
+
+# Text (the default): the shared leak merged first, then each report.
+"$RATMEM" --preload="$SHIM" --report="$TMP/tree.txt" -- sh -c "$T leak 10 0 b & $T leak 10 0 b; wait" 2>/dev/null
+grep -q "^==ratmem: 1 leak(s) found in more than one of the 2 processes that leaked$" "$TMP/tree.txt" \
+    && grep -A1 "^Direct leak of 20 byte(s) in 2 object(s) in 2 process(es) (pid [0-9]*, [0-9]*) allocated from:$" "$TMP/tree.txt" \
+        | grep -q " in tree_site_b " \
+    && [ "$(grep -c '^==[0-9]*==ERROR: ratmem: detected memory leaks$' "$TMP/tree.txt")" = 2 ] \
+    && [ "$(grep -c '^SUMMARY: ratmem: 10 byte(s) leaked in 1 allocation(s)\.$' "$TMP/tree.txt")" = 2 ] \
+    && pass "text report of the run: the merged leak, then both processes' reports" \
+    || { fail "text report of the run"; cat "$TMP/tree.txt"; }
 
 # 4. Without the launcher: report=PATH shared by a run keeps every report;
 #    running again replaces PATH.

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "doc.h"
+#include "out.h"
 #include "tree.h"
 
 static json_t *load(const char *dir, const char *id, const char *ext)
@@ -361,44 +363,7 @@ static const char *kind_title(const char *kind)
     return "Still reachable:";
 }
 
-/* One process's report as the shim writes it in text. */
-static void text_report(FILE *f, const struct proc *p)
-{
-    const json_t *s = json_object_get(p->report, "summary");
-    long long lb = num(s, "direct_bytes", 0) + num(s, "indirect_bytes", 0);
-    long long ln = num(s, "direct_blocks", 0) + num(s, "indirect_blocks", 0);
-    fprintf(f, "\n=================================================================\n");
-    if (ln)
-        fprintf(f, "==%lld==ERROR: ratmem: detected memory leaks (%s)\n\n", p->pid,
-                p->exe ? p->exe : "?");
-    else
-        fprintf(f, "==%lld==ratmem: %s\n\n", p->pid, p->exe ? p->exe : "?");
-    size_t i;
-    json_t *g;
-    json_array_foreach(json_object_get(p->report, "leaks"), i, g) {
-        const char *kind = json_string_value(json_object_get(g, "kind"));
-        fprintf(f, "%s %lld byte(s) in %lld object(s) allocated from:\n",
-                kind_title(kind ? kind : ""), num(g, "bytes", 0), num(g, "blocks", 0));
-        text_frames(f, json_object_get(g, "frames"));
-    }
-    if (num(s, "suppressed_blocks", 0))
-        fprintf(f, "ratmem: %lld byte(s) in %lld allocation(s) suppressed.\n",
-                num(s, "suppressed_bytes", 0), num(s, "suppressed_blocks", 0));
-    if (num(s, "untracked_blocks", 0))
-        fprintf(f, "ratmem: warning: %lld allocation(s) were not tracked (no memory for the "
-                   "tracker's records, or made while the tracker was busy on the same thread).\n",
-                num(s, "untracked_blocks", 0));
-    if (num(s, "invalid_frees", 0))
-        fprintf(f, "ratmem: %lld invalid free(s) or realloc(s) refused (not live blocks).\n",
-                num(s, "invalid_frees", 0));
-    if (ln)
-        fprintf(f, "SUMMARY: ratmem: %lld byte(s) leaked in %lld allocation(s).\n", lb, ln);
-    else
-        fprintf(f, "ratmem: no leaks (%lld byte(s) in %lld allocation(s) still reachable)\n",
-                num(s, "reachable_bytes", 0), num(s, "reachable_blocks", 0));
-}
-
-static void tree_text(FILE *f, const struct tree *t)
+static void tree_text(FILE *f, const struct run *r, const struct tree *t)
 {
     size_t nrep = 0;
     for (size_t i = 0; i < t->n; i++)
@@ -436,9 +401,28 @@ static void tree_text(FILE *f, const struct tree *t)
             text_frames(f, json_object_get(g, "frames"));
         }
     }
-    for (size_t i = 0; i < t->n; i++)
-        if (json_array_size(json_object_get(t->p[i].report, "leaks")))
-            text_report(f, &t->p[i]);
+    /* Then the report of each process that has groups to show, as the
+     * shim writes it in text (views-core's writer, out_text.c, over the
+     * one reader's model of the tree document). */
+    long long *pids = calloc(t->n + 1, sizeof *pids);
+    size_t np = 0;
+    for (size_t k = 0; pids && k < t->n; k++)
+        if (json_array_size(json_object_get(t->p[k].report, "leaks")))
+            pids[np++] = t->p[k].pid;
+    json_t *doc = np ? tree_json(r, t) : NULL;
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    struct rm_doc *d = text ? rm_doc_parse(text, strlen(text), "the run", "ratmem") : NULL;
+    if (d) {
+        struct rm_filter flt = { .pids = pids, .npids = np };
+        for (int k = 0; k <= RM_DOC_OTHER; k++)
+            flt.kinds[k] = true;
+        const struct rm_doc *docs[1] = { d };
+        rm_out_text(f, docs, 1, &flt);
+    }
+    rm_doc_free(d);
+    free(text);
+    json_decref(doc);
+    free(pids);
 }
 
 int tree_write(const struct run *r, const struct tree *t, const char *path, bool json)
@@ -449,7 +433,7 @@ int tree_write(const struct run *r, const struct tree *t, const char *path, bool
         if (doc)
             json_dumpf(doc, stderr, JSON_INDENT(2));
         else
-            tree_text(stderr, t);
+            tree_text(stderr, r, t);
         if (doc)
             fputc('\n', stderr);
         json_decref(doc);
@@ -471,7 +455,7 @@ int tree_write(const struct run *r, const struct tree *t, const char *path, bool
         json_dumpf(doc, f, JSON_INDENT(2));
         fputc('\n', f);
     } else {
-        tree_text(f, t);
+        tree_text(f, r, t);
     }
     json_decref(doc);
     int err = ferror(f) ? EIO : 0;
