@@ -207,7 +207,8 @@ bool rm_run_start(const struct ratmem_options *o)
 {
     rm_run.o = o;
     clock_gettime(CLOCK_REALTIME_COARSE, &rm_run.start);
-    rm_run.root = !under_shim(getppid());
+    /* Only a file path needs the rule (reports to stderr do not). */
+    rm_run.root = !(o->report[0] || o->dump[0]) || !under_shim(getppid());
     rm_run.tracked = o->leaks;
     if (o->skip[0] || o->only[0]) {
         struct work *w = rm_mem_map_scratch(sizeof *w);
