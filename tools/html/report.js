@@ -1027,13 +1027,8 @@
   /* ---- Controls ---- */
   function setup() {
     var vs = views();
-    var first = DIFF ? (vs.some(function (v) { return v[0] === 'live'; }) ? 'live' : 'leaked') : vs.length ? vs[0][0] : 'all';
-    if (!DIFF && first === 'leaked') {
-      /* a document with no leaks opens on what it has */
-      var leaked = docs.some(function (d) { return (d.groups || []).some(function (g) { return LEAKED[kindOf(d, g)]; }); });
-      if (!leaked && vs.length > 1 && vs[1][0] !== 'all') first = first;
-    }
-    S.view = first;
+    /* leaks first (a report without leaks says so), else what there is */
+    S.view = DIFF && vs.some(function (v) { return v[0] === 'live'; }) ? 'live' : vs.length ? vs[0][0] : 'all';
     var seg = $('kinds');
     vs.forEach(function (v) {
       var b = el('button', 'seg-b', v[1]);
