@@ -947,7 +947,9 @@
     var exe = newest.exe || (newest.procs && newest.procs[0] && newest.procs[0].exe) || '';
     var cmd = newest.command ? newest.command.join(' ') : '';
     var titleProg = cmd ? base(newest.command[0]) : base(exe);
-    var what = DIFF ? 'growth' : { leaks: 'leak report', dump: 'heap dump', tree: 'process tree' }[newest.type] || 'report';
+    var what = DIFF ? 'growth' : docs.length > 1 ? docs.length + ' documents'
+      : { leaks: 'leak report', dump: 'heap dump', tree: 'process tree' }[newest.type] || 'report';
+    if (docs.length > 1 && !DIFF && docs.some(function (d) { return base(d.exe || '') !== base(exe); })) titleProg = 'ratmem';
     $('title').textContent = (titleProg || 'ratmem') + ' \u2014 ' + what;
     document.title = (titleProg || 'ratmem') + ' \u2014 ratmem ' + what;
     var desc = function (d) {
@@ -956,7 +958,7 @@
       return 'leak report at exit';
     };
     if (cmd) add('Command', cmd, true);
-    if (exe && (!cmd || newest.type !== 'tree')) add('Program', exe, true);
+    if (exe && (!cmd || newest.type !== 'tree') && (DIFF || docs.length === 1)) add('Program', exe, true);
     if (DIFF) {
       add('Before', docs[0].file + ' (' + desc(docs[0]) + (docs[0].timestamp_ms ? ', ' + time(docs[0].timestamp_ms) : '') + ', pid ' + docs[0].pid + ')', true);
       add('After', docs[1].file + ' (' + desc(docs[1]) + (docs[1].timestamp_ms ? ', ' + time(docs[1].timestamp_ms) : '') + ', pid ' + docs[1].pid + ')', true);
@@ -965,7 +967,7 @@
     } else {
       docs.forEach(function (d) {
         var pids = d.type === 'tree' ? (d.procs || []).map(function (p) { return p.pid; }).join(', ') : d.pid;
-        add(docs.length > 1 ? 'Document' : 'Kind', desc(d) + (docs.length > 1 ? ': ' + d.file : ''));
+        add(docs.length > 1 ? 'Document' : 'Kind', desc(d) + (docs.length > 1 ? ': ' + d.file + (d.exe ? ' (' + d.exe + ')' : '') : ''));
         if (pids != null) add(d.type === 'tree' ? 'PIDs' : 'PID', pids);
         if (d.timestamp_ms) add('Time', time(d.timestamp_ms));
         else if (d.file_mtime_ms) add('Time', time(d.file_mtime_ms) + ' (when the file was written)');
@@ -997,9 +999,10 @@
       tot.appendChild(c);
     };
     var sum = function (d, k) { return (d.summary || {})[k]; };
+    var LEAK_KINDS = [['direct', 'Direct leaks'], ['indirect', 'Indirect leaks'], ['reachable', 'Reachable'], ['suppressed', 'Suppressed']];
     var kindsOf = function (d) {
-      return d.type === 'dump' ? [['live', 'Live']]
-        : [['direct', 'Direct leaks'], ['indirect', 'Indirect leaks'], ['reachable', 'Reachable'], ['suppressed', 'Suppressed']];
+      if (d.type === 'dump') return [['live', 'Live']];
+      return LEAK_KINDS;
     };
     if (DIFF) {
       var o = docs[0], n = docs[1];
@@ -1010,10 +1013,12 @@
         chip(k[0], k[1], sbytes(dk), bytes(ob) + ' \u2192 ' + bytes(nb), num(ob) + ' \u2192 ' + num(nb) + ' bytes');
       });
     } else {
-      var d0 = docs.length === 1 ? docs[0] : null;
-      kindsOf(newest).forEach(function (k) {
+      /* each kind any document counts, summed over the documents */
+      var ks = [];
+      docs.forEach(function (d) { kindsOf(d).forEach(function (k) { if (!ks.some(function (x) { return x[0] === k[0]; })) ks.push(k); }); });
+      ks.forEach(function (k) {
         var b = 0, n2 = 0, any = false;
-        (d0 ? [d0] : docs).forEach(function (d) {
+        docs.forEach(function (d) {
           var x = sum(d, k[0] + '_bytes');
           if (x != null) { any = true; b += x; n2 += sum(d, k[0] + '_blocks') || 0; }
         });
