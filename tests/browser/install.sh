@@ -6,7 +6,7 @@
 # playwright-core drives the system's chromium; it downloads no browser.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-dir=${1:-${RATMEM_BROWSER_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/ratmem/browser-tools}}
+dir=${1:-${RATMEM_BROWSER_TOOLS:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ratmem/browser-tools}}
 stamp=".lock-$(cksum <"$here/package-lock.json" | cut -d' ' -f1)"
 if [ -f "$dir/$stamp" ] && [ -d "$dir/node_modules/playwright-core" ]; then
     echo "$dir"
