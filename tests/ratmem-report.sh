@@ -122,10 +122,22 @@ want=$(jsum "$TMP/family.json" 'd["summary"]["direct_bytes"] + d["summary"]["ind
 # 4. Dumps: text, inuse pprof, folded, and growth with --base.
 mkdir "$TMP/dj" "$TMP/dt"
 RATMEM_OPTIONS=format=json LD_PRELOAD="$SHIM" $NOASLR "$PROG/dumper" api "$TMP/dj" >/dev/null 2>&1
-RATMEM_OPTIONS=format=text LD_PRELOAD="$SHIM" $NOASLR "$PROG/dumper" api "$TMP/dt" >/dev/null 2>&1
+# A text dump and a JSON dump of the same state, on SIGUSR2 from here (a
+# dump path ending .json is JSON whatever format= says).
+# waitdump FORMAT PATH: dumper's round 1, dumped to PATH.1.
+waitdump() {
+    RATMEM_OPTIONS="format=$1:dump_signal=USR2:dump=$2" LD_PRELOAD="$SHIM" $NOASLR \
+        "$PROG/dumper" wait "$2.1" >/dev/null 2>&1 &
+    wpid=$!
+    i=0; while [ ! -e "$2.1.ready" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -USR2 $wpid
+    wait $wpid
+}
+waitdump text "$TMP/dt/w.txt"
+waitdump json "$TMP/dt/w.json"
 dnorm() { norm "$1" | sed 's/ at 20[0-9-]*T[0-9:.]*Z$/ at TIME/'; }
-if [ -s "$TMP/dj/api.2.json" ] && "$R" report "$TMP/dj/api.2.json" >"$TMP/d.re" \
-    && dnorm "$TMP/dt/api.2.json" >"$TMP/a" && dnorm "$TMP/d.re" >"$TMP/b" && cmp -s "$TMP/a" "$TMP/b"; then
+if [ -s "$TMP/dt/w.json.1" ] && "$R" report "$TMP/dt/w.json.1" >"$TMP/d.re" \
+    && dnorm "$TMP/dt/w.txt.1" >"$TMP/a" && dnorm "$TMP/d.re" >"$TMP/b" && cmp -s "$TMP/a" "$TMP/b"; then
     pass "dump text equals the shim's text dump"
 else
     fail "dump text"; diff "$TMP/a" "$TMP/b" | head
@@ -193,6 +205,23 @@ if [ -s "$TMP/rtree.json" ]; then
 else
     fail "the launcher wrote no tree document"
 fi
+
+# Sampled mode (sample=): groups carry unsampled estimates; text, folded
+# and pprof show them, pprof records the period.
+cat >"$TMP/sampled.json" <<'EOF'
+{ "ratmem_report": 1, "type": "leaks", "pid": 5, "exe": "/srv/app",
+  "summary": { "direct_bytes": 64, "direct_blocks": 1, "indirect_bytes": 0, "indirect_blocks": 0,
+               "reachable_bytes": 0, "reachable_blocks": 0, "sampled": 4096 },
+  "leaks": [ { "kind": "direct", "bytes": 64, "blocks": 1, "estimated_bytes": 4128, "estimated_blocks": 65,
+               "frames": [ { "pc": "0x1010", "function": "leak", "module": "/srv/app", "offset": "0x10" } ] } ] }
+EOF
+"$R" report "$TMP/sampled.json" >"$TMP/s" 2>&1
+"$R" report -o "$TMP/s.pb.gz" "$TMP/sampled.json" && pprof_decode "$TMP/s.pb.gz" >"$TMP/s.pp"
+grep -q '^ratmem: sampled mode (sample=4096): ' "$TMP/s" && grep -q '^Direct leak of 4128 byte(s) in 65 object(s)' "$TMP/s" \
+    && grep -q '^SUMMARY: ratmem: 4128 byte(s) leaked in 65 allocation(s)\.$' "$TMP/s" \
+    && [ "$("$R" report --format=folded "$TMP/sampled.json")" = "leak 4128" ] \
+    && [ "$(jsum "$TMP/s.pp" 'str(d["totals"]) + " " + str(d["period"])')" = "[65, 4128] 4096" ] \
+    && pass "sampled mode: estimates in text, folded and pprof (period 4096)" || { fail "sampled mode"; cat "$TMP/s"; }
 
 # 6. Bad input: one line, status 2, no output file.
 printf '{"ratmem_report": 1, "type": "leaks", "leaks": [' >"$TMP/trunc.json"

@@ -181,6 +181,16 @@ enum rm_doc_kind rm_doc_kind_of(const char *name)
     return RM_DOC_OTHER;
 }
 
+long long rm_doc_bytes(const struct rm_doc_group *g)
+{
+    return g->est_bytes >= 0 ? g->est_bytes : g->bytes;
+}
+
+long long rm_doc_blocks(const struct rm_doc_group *g)
+{
+    return g->est_blocks >= 0 ? g->est_blocks : g->blocks;
+}
+
 long long rm_doc_sum(const json_t *summary, const char *key, long long dflt)
 {
     json_t *v = summary ? json_object_get(summary, key) : NULL;
@@ -242,6 +252,8 @@ static int load_groups(struct ctx *c, json_t *arr, struct rm_doc_group **out, si
         og->blocks = int_field(g, "blocks");
         og->kind_name = str_field(g, "kind");
         og->kind = rm_doc_kind_of(og->kind_name);
+        og->est_bytes = int_field(g, "estimated_bytes");
+        og->est_blocks = int_field(g, "estimated_blocks");
         og->processes = 1;
         if (merged) {
             long long np = int_field(g, "processes");
@@ -463,6 +475,9 @@ struct rm_doc *rm_doc_parse(const void *data, size_t len, const char *name, cons
     d->summary = json_is_object(json_object_get(root, "summary"))
                      ? json_object_get(root, "summary") : NULL;
     d->options = json_object_get(root, "options");
+    d->sampled = rm_doc_sum(d->summary, "sampled", 0);
+    if (d->sampled < 0)
+        d->sampled = 0;
     d->sequence = rm_doc_sum(d->summary, "sequence", -1);
     d->timestamp_ms = rm_doc_sum(d->summary, "timestamp_ms", -1);
     json_t *rs = json_object_get(root, "report_seconds");

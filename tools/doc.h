@@ -54,6 +54,8 @@ struct rm_doc_group {
     const char *kind_name;     /* "direct", "indirect", "reachable", "live", ... */
     enum rm_doc_kind kind;
     long long bytes, blocks;   /* >= 0 */
+    long long est_bytes, est_blocks; /* sampled mode: "estimated_bytes"/"estimated_blocks",
+                                  the unsampled estimates; -1 when absent */
     size_t nframes;
     struct rm_doc_frame *frames; /* leaf (allocation site) first */
     long long processes;       /* tree merged groups: processes holding it; else 1 */
@@ -82,6 +84,7 @@ struct rm_doc {
     long long pid;             /* -1 when absent (a tree has none) */
     const char *exe;           /* NULL when absent */
     json_t *summary;           /* may be NULL */
+    long long sampled;         /* summary "sampled": mean bytes between samples; 0 = exact */
     json_t *options;           /* "options" field if any (string or object), else NULL */
     json_t *command, *exit;    /* tree: the launcher's command and exit; else NULL */
     long long sequence;        /* dump: summary.sequence; else -1 */
@@ -104,6 +107,11 @@ void rm_doc_free(struct rm_doc *d);
 
 /* Summary value of key in a summary object, or dflt. */
 long long rm_doc_sum(const json_t *summary, const char *key, long long dflt);
+
+/* A group's bytes and blocks as they should be shown: the unsampled
+ * estimates when the document has them, else the counts. */
+long long rm_doc_bytes(const struct rm_doc_group *g);
+long long rm_doc_blocks(const struct rm_doc_group *g);
 
 /* "direct" -> RM_DOC_DIRECT, ... */
 enum rm_doc_kind rm_doc_kind_of(const char *name);

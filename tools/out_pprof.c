@@ -239,6 +239,18 @@ int rm_out_pprof(FILE *out, const struct rm_view *v)
         fail("out of memory");
         goto out;
     }
+    /* Sampled mode: the values are the unsampled estimates (pprof's
+     * convention); the period is the mean bytes between samples. */
+    if (d->sampled > 0) {
+        snprintf(comment, sizeof comment,
+                 "sampled: one allocation recorded per %lld bytes on average; values are "
+                 "unsampled estimates", d->sampled);
+        if (rm_pprof_set_period(p, (struct rm_pprof_type){ "space", "bytes" }, d->sampled) < 0 ||
+            rm_pprof_add_comment(p, comment) < 0) {
+            fail("out of memory");
+            goto out;
+        }
+    }
     if (json_is_string(d->options)) {
         snprintf(comment, sizeof comment, "options: %s", json_string_value(d->options));
         if (rm_pprof_add_comment(p, comment) < 0) {

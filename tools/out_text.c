@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "out.h"
@@ -98,37 +99,79 @@ static void put_time(FILE *o, long long ms)
             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
-/* One process's report (a leak report or a dump object). */
+/* Sampled mode (summary "sampled"): the shim's line saying so. */
+static void sampled_line(FILE *o, long long mean)
+{
+    if (mean > 0)
+        fprintf(o, "ratmem: sampled mode (sample=%lld): one allocation recorded per %lld bytes "
+                   "on average; byte and object counts are estimates, and only recorded blocks "
+                   "that nothing in memory points to are leaks.\n",
+                mean, mean);
+}
+
+static void shown_group(FILE *o, const struct rm_doc_group *g)
+{
+    text_group(o, g, rm_doc_bytes(g), rm_doc_blocks(g), false);
+}
+
+/* One process's report (a leak report or a dump object).  In sampled
+ * mode the groups show the unsampled estimates and the totals are their
+ * sums (the shim rounds the sum of its unrounded estimates, so a total
+ * may differ from its text by the rounding of each group). */
 static void text_report(FILE *o, const struct rm_doc_proc *p, const struct rm_filter *flt)
 {
     const json_t *s = p->summary;
     bool dump = p->type && strcmp(p->type, "dump") == 0;
     long long pid = p->pid >= 0 ? p->pid : 0;
+    long long sampled = rm_doc_sum(s, "sampled", 0);
     if (dump) {
+        long long lb = rm_doc_sum(s, "live_bytes", 0), ln = rm_doc_sum(s, "live_blocks", 0);
+        if (sampled > 0) {
+            lb = ln = 0;
+            for (size_t i = 0; i < p->ngroups; i++)
+                lb += rm_doc_bytes(&p->groups[i]), ln += rm_doc_blocks(&p->groups[i]);
+        }
         fprintf(o, "%s==%lld==ratmem: heap dump %lld at ", rule, pid,
                 rm_doc_sum(s, "sequence", 0));
         put_time(o, rm_doc_sum(s, "timestamp_ms", -1));
         fputs("\n\n", o);
+        sampled_line(o, sampled);
         for (size_t i = 0; i < p->ngroups; i++)
             if (rm_filter_keep(flt, &p->groups[i], p->pid))
-                text_group(o, &p->groups[i], p->groups[i].bytes, p->groups[i].blocks, false);
+                shown_group(o, &p->groups[i]);
         if (rm_doc_sum(s, "untracked_blocks", 0) > 0)
             fprintf(o, "ratmem: warning: %lld allocation(s) were not tracked (tracker memory "
                        "limit).\n",
                     rm_doc_sum(s, "untracked_blocks", 0));
         quota_line(o, s);
         fprintf(o, "SUMMARY: ratmem: heap dump %lld: %lld byte(s) live in %lld allocation(s).\n",
-                rm_doc_sum(s, "sequence", 0), rm_doc_sum(s, "live_bytes", 0),
-                rm_doc_sum(s, "live_blocks", 0));
+                rm_doc_sum(s, "sequence", 0), lb, ln);
         return;
     }
     long long lb = rm_doc_sum(s, "direct_bytes", 0) + rm_doc_sum(s, "indirect_bytes", 0);
     long long ln = rm_doc_sum(s, "direct_blocks", 0) + rm_doc_sum(s, "indirect_blocks", 0);
+    long long rb = rm_doc_sum(s, "reachable_bytes", 0), rn = rm_doc_sum(s, "reachable_blocks", 0);
+    if (sampled > 0) {
+        long long e[4] = { 0, 0, 0, 0 };
+        bool reach = false;
+        for (size_t i = 0; i < p->ngroups; i++) {
+            const struct rm_doc_group *g = &p->groups[i];
+            int r = g->kind == RM_DOC_REACHABLE ? 2 : 0;
+            reach |= r != 0;
+            e[r] += rm_doc_bytes(g);
+            e[r + 1] += rm_doc_blocks(g);
+        }
+        lb = e[0];
+        ln = ln ? e[1] : 0;
+        if (reach)
+            rb = e[2], rn = e[3];
+    }
     if (ln)
         fprintf(o, "%s==%lld==ERROR: ratmem: detected memory leaks\n\n", rule, pid);
+    sampled_line(o, sampled);
     for (size_t i = 0; i < p->ngroups; i++)
         if (rm_filter_keep(flt, &p->groups[i], p->pid))
-            text_group(o, &p->groups[i], p->groups[i].bytes, p->groups[i].blocks, false);
+            shown_group(o, &p->groups[i]);
     if (rm_doc_sum(s, "suppressed_blocks", 0) > 0)
         fprintf(o, "ratmem: %lld byte(s) in %lld allocation(s) suppressed.\n",
                 rm_doc_sum(s, "suppressed_bytes", 0), rm_doc_sum(s, "suppressed_blocks", 0));
@@ -143,8 +186,8 @@ static void text_report(FILE *o, const struct rm_doc_proc *p, const struct rm_fi
     if (ln)
         fprintf(o, "SUMMARY: ratmem: %lld byte(s) leaked in %lld allocation(s).\n", lb, ln);
     else
-        fprintf(o, "ratmem: no leaks (%lld byte(s) in %lld allocation(s) still reachable)\n",
-                rm_doc_sum(s, "reachable_bytes", 0), rm_doc_sum(s, "reachable_blocks", 0));
+        fprintf(o, "ratmem: no leaks (%lld byte(s) in %lld allocation(s) still reachable)\n", rb,
+                rn);
 }
 
 int rm_out_text(FILE *o, const struct rm_doc *const *docs, size_t ndocs,

@@ -189,12 +189,12 @@ static void add(const struct rm_doc *r, bool is_new)
         const group_t *g = &r->groups[i];
         struct entry *e = lookup(stack_key(g));
         if (is_new) {
-            e->new_bytes += g->bytes;
-            e->new_blocks += g->blocks;
+            e->new_bytes += rm_doc_bytes(g);   /* estimates in sampled mode */
+            e->new_blocks += rm_doc_blocks(g);
             e->shown = g;
         } else {
-            e->old_bytes += g->bytes;
-            e->old_blocks += g->blocks;
+            e->old_bytes += rm_doc_bytes(g);
+            e->old_blocks += rm_doc_blocks(g);
             if (!e->shown)
                 e->shown = g;
         }

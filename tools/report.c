@@ -70,7 +70,8 @@ bool rm_filter_keep(const struct rm_filter *f, const struct rm_doc_group *g, lon
 {
     if (!f)
         return true;
-    return f->kinds[g->kind] && g->bytes >= f->min_bytes && (pid < 0 || rm_filter_pid(f, pid));
+    return f->kinds[g->kind] && rm_doc_bytes(g) >= f->min_bytes &&
+           (pid < 0 || rm_filter_pid(f, pid));
 }
 
 static int parse_kinds(const char *s, struct rm_filter *f)
@@ -171,8 +172,8 @@ static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t
         if (doc->type == RM_DOC_TREE && flt->npids == 0) {
             for (size_t i = 0; i < doc->ngroups; i++)
                 if (rm_filter_keep(flt, &doc->groups[i], -1) &&
-                    view_add(v, &cap, &doc->groups[i], doc->groups[i].bytes,
-                             doc->groups[i].blocks, -1) < 0)
+                    view_add(v, &cap, &doc->groups[i], rm_doc_bytes(&doc->groups[i]),
+                             rm_doc_blocks(&doc->groups[i]), -1) < 0)
                     return -1;
             continue;
         }
@@ -182,8 +183,8 @@ static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t
                 continue;
             for (size_t i = 0; i < pr->ngroups; i++)
                 if (rm_filter_keep(flt, &pr->groups[i], pr->pid) &&
-                    view_add(v, &cap, &pr->groups[i], pr->groups[i].bytes, pr->groups[i].blocks,
-                             pr->pid) < 0)
+                    view_add(v, &cap, &pr->groups[i], rm_doc_bytes(&pr->groups[i]),
+                             rm_doc_blocks(&pr->groups[i]), pr->pid) < 0)
                     return -1;
         }
     }
@@ -284,10 +285,10 @@ static int gt_add(struct gtable *t, const struct rm_doc *doc, const struct rm_fi
                 return -1;
             }
             if (is_new) {
-                e->nb += g->bytes, e->nbl += g->blocks;
+                e->nb += rm_doc_bytes(g), e->nbl += rm_doc_blocks(g);
                 e->shown = g;
             } else {
-                e->ob += g->bytes, e->obl += g->blocks;
+                e->ob += rm_doc_bytes(g), e->obl += rm_doc_blocks(g);
                 if (!e->shown)
                     e->shown = g;
             }
