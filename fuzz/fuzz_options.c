@@ -76,6 +76,9 @@ static const struct mkey keys[] = {
     { "only", M_PATH, 0, 0, { 0 } },
     { "run_dir", M_PATH, 0, 0, { 0 } },
     { "wx_allow", M_PATH, 0, 0, { 0 } },
+    { "sample", M_SIZE, 0, 0, { 0 } },
+    { "profile", M_PATH, 0, 0, { 0 } },
+    { "profile_interval", M_INT, 0, 604800, { 0 } },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
