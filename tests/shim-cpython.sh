@@ -25,7 +25,7 @@ chmod 1777 "$TMP/rep"        # some tests run children as another user
 run() {
     name=$1 xml=$2; shift 2
     (cd "$TMP/work" && env LD_PRELOAD="$SHIM" RATMEM_OPTIONS="leaks=1:report=$TMP/rep/r.%p" \
-        timeout 600 $PY -m test -j2 --timeout 300 --junit-xml "$xml" "$@") >"$TMP/$name.log" 2>&1
+        timeout 600 $PY -m test -j2 -W --timeout 300 --junit-xml "$xml" "$@") >"$TMP/$name.log" 2>&1
     echo "$name: exit $? under the shim, $(tr -d '\n' <"$TMP/$name.log" | grep -o 'Total duration: [^T]*' | head -1)"
 }
 run modules "$TMP/modules.xml" $MODULES
