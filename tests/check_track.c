@@ -395,21 +395,64 @@ START_TEST(test_scan_interior_pointer)
 }
 END_TEST
 
-/* A block of 33 bytes: a pointer at offset 32 is where glibc puts the next
- * chunk's header (its bins point there), so it does not keep the block;
- * a pointer at offset 16 does. */
+/* Blocks laid out as glibc chunks in one buffer (the size word before
+ * each block is its chunk header), so that the scan reads the real chunk
+ * sizes whatever allocator the test runs under:
+ *   A: 33 bytes in a 48-byte chunk: the next chunk's header is at A+32,
+ *      in A's last bytes; glibc's bins point there: not a reference.
+ *   B: 51 bytes in an 80-byte chunk (realloc shrank it in place, or a free
+ *      chunk too small to split was taken whole): request2size(51) - 16 =
+ *      48, but the next header is at B+64, past the block: a pointer to
+ *      B+48 is an ordinary interior reference (perl's save stack, 5048
+ *      bytes in 5072, was such a block).
+ *   C: 33 bytes in an mmapped chunk: no next chunk: C+32 is a reference.
+ *   D: 40 bytes in a 48-byte chunk: D+16 is a reference.
+ * The pointers are held by E, reached from a root, so that both the root
+ * scan and the block scan (direct or through process_vm_readv) meet them. */
 START_TEST(test_scan_glibc_next_chunk)
 {
-    struct heap h;
-    heap_init(&h, 2, 6);
-    h.b[0].size = 33;
-    h.b[1].size = 40;
-    uintptr_t root[2] = { (uintptr_t)h.mem[0] + 32, (uintptr_t)h.mem[1] + 16 };
-    struct rm_range r = { (uintptr_t)root, (uintptr_t)(root + 2) };
-    heap_classify(&h, &r, 1, false);
-    ck_assert_int_eq(h.kind[0], RM_KIND_DIRECT);
-    ck_assert_int_eq(h.kind[1], RM_KIND_REACHABLE);
-    heap_free(&h);
+    static _Alignas(16) uintptr_t arena[40];
+    memset(arena, 0, sizeof arena);
+    const size_t W = sizeof(uintptr_t);
+    arena[1] = 0x31;                    /* A: chunk [0, 48) */
+    uintptr_t A = (uintptr_t)&arena[2];
+    arena[7] = 0x21;                    /* a free chunk [48, 80): its header at A+32 */
+    arena[11] = 0x51;                   /* B: chunk [80, 160) */
+    uintptr_t B = (uintptr_t)&arena[12];
+    arena[21] = 0x1000 | 2;             /* C: chunk at 160, mmapped */
+    uintptr_t C = (uintptr_t)&arena[22];
+    arena[29] = 0x31;                   /* D: chunk [224, 272) */
+    uintptr_t D = (uintptr_t)&arena[30];
+    uintptr_t *e = calloc(4, W);
+    ck_assert_ptr_nonnull(e);
+    e[0] = A + 32;
+    e[1] = B + 48;
+    e[2] = C + 32;
+    e[3] = D + 16;
+    for (int via_root = 0; via_root < 2; via_root++) {
+        for (int safe = 0; safe < 2; safe++) {
+            struct rm_block bl[5] = {
+                { .addr = A, .size = 33, .stack = 1 }, { .addr = B, .size = 51, .stack = 2 },
+                { .addr = C, .size = 33, .stack = 3 }, { .addr = D, .size = 40, .stack = 4 },
+                { .addr = (uintptr_t)e, .size = 4 * W, .stack = 5 },
+            };
+            rm_blocks_sort(bl, 5);
+            uintptr_t root[4] = { (uintptr_t)e, 0, 0, 0 };
+            if (via_root)
+                memcpy(root, e, sizeof root);
+            struct rm_range r = { (uintptr_t)root, (uintptr_t)(root + 4) };
+            uint8_t k[5], kind[6] = { 0 };
+            ck_assert_int_eq(rm_scan_classify(bl, 5, &r, 1, safe, k), 0);
+            for (int i = 0; i < 5; i++)
+                kind[bl[i].stack] = k[i];
+            ck_assert_int_eq(kind[1], RM_KIND_DIRECT);
+            ck_assert_int_eq(kind[2], RM_KIND_REACHABLE);
+            ck_assert_int_eq(kind[3], RM_KIND_REACHABLE);
+            ck_assert_int_eq(kind[4], RM_KIND_REACHABLE);
+            ck_assert_int_eq(kind[5], via_root ? RM_KIND_DIRECT : RM_KIND_REACHABLE);
+        }
+    }
+    free(e);
 }
 END_TEST
 

@@ -26,6 +26,7 @@ leak "leak from a finished thread" "$PROG/leaky" thread -- direct_bytes=64 direc
 leak "calloc, realloc, posix_memalign" "$PROG/leaky" family -- direct_bytes=698 direct_blocks=3 $Z top:direct=leak_calloc top:direct=leak_realloc top:direct=leak_memalign
 leak "static in a shared library" "$PROG/leaky" dso "$HOLDER" -- direct_bytes=0 direct_blocks=0 $Z "reachable_bytes>=256"
 leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z "frames:direct=make_array()"
+leak "glibc's next-chunk header vs an interior pointer" "$PROG/leaky" chunktail -- direct_bytes=33 direct_blocks=1 $Z top:direct=chunk_tail "reachable_bytes>=51"
 leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
 
 # debuginfo=: the program's own frames (built with -g) carry file:line

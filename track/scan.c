@@ -227,13 +227,55 @@ struct visit {
     size_t visits;
 };
 
-/* Where glibc puts the header of the chunk after a block of n bytes,
- * counted from the block's address: request2size(n) - 16.  For n 1..8 past
- * a multiple of 16 it lies in the block's last bytes. */
+static long vm_read(void *dst, uintptr_t src, size_t len);
+
+/* Where glibc would put the header of the chunk after a block of n bytes
+ * if its chunk were the smallest that holds n: request2size(n) - 16,
+ * counted from the block's address.  Only for n 1..8 past a multiple of 16
+ * does that lie inside the block (its last bytes); a cheap first test. */
 static inline uintptr_t next_chunk_off(size_t n)
 {
     size_t c = n + 8 + 15 < 32 ? 32 : (n + 8 + 15) & ~(size_t)15;
     return c - 16;
+}
+
+/* Read the word at a (which must lie in mapped memory when the read is
+ * direct); false when it could not be read. */
+static bool read_word(const struct rm_scan *s, uintptr_t a, uintptr_t *w)
+{
+    if (s->safe && !atomic_load_explicit(&rm_vm_readv_broken, memory_order_relaxed)) {
+        long k = vm_read(w, a, sizeof *w);
+        if (k == (long)sizeof *w)
+            return true;
+        if (k >= 0)
+            return false;
+    }
+    memcpy(w, (const void *)a, sizeof *w);
+    return true;
+}
+
+/* True when offset off (inside block j, not 0) is where glibc keeps the
+ * header of the chunk after block j.  Its bins, its top pointer and free
+ * chunks' links point at free chunks' headers: such a pointer is glibc's,
+ * not a reference to block j (it would keep a leaked block "reachable").
+ * The real chunk size comes from the block's own header (the size word
+ * just before it): a chunk may be larger than the request needs (realloc
+ * shrinking in place or growing into a neighbour, a free chunk too small
+ * to split taken whole), and then the next header lies past the block and
+ * a pointer to the same offset is an ordinary interior reference. */
+static bool glibc_next_header(const struct rm_scan *s, size_t j, uintptr_t off)
+{
+    const struct rm_block *b = &s->b[j];
+    if (off != next_chunk_off(b->size))
+        return false;
+    uintptr_t hdr;
+    if (!read_word(s, b->addr - sizeof hdr, &hdr))
+        return false;
+    if (hdr & 2)   /* IS_MMAPPED: a chunk of its own, no next chunk */
+        return false;
+    uintptr_t csize = hdr & ~(uintptr_t)7;
+    /* The block starts 16 bytes into its chunk. */
+    return csize >= 32 && csize - 16 == off;
 }
 
 static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
@@ -241,10 +283,7 @@ static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
     long j = find_block(s, v);
     if (j < 0 || j == vs->self)
         return;
-    /* glibc's bins and free chunks point at free chunks' headers; such a
-     * pointer to the chunk after a block is glibc's, not a reference to
-     * the block (it would keep a leaked block "reachable"). */
-    if (v - s->b[j].addr == next_chunk_off(s->b[j].size) && v != s->b[j].addr)
+    if (v != s->b[j].addr && glibc_next_header(s, (size_t)j, v - s->b[j].addr))
         return;
     uint8_t *k = &s->kind[j];
     switch (vs->mode) {
