@@ -2,10 +2,8 @@
 # stress-dlclose.sh - dlopen/dlclose in a loop of a library that leaks: the
 # report still names the library's function, module and line after it is
 # unmapped (the shim's dlclose remembers the module for the symbolizer).
-# The library leaks 48-byte blocks: for a size whose last bytes share a
-# word with the next chunk's header (33, say), a pointer that glibc keeps
-# to that free neighbour counts as an interior pointer into the block, and
-# the conservative scan calls it reachable (a known limit).
+# The library leaks 48-byte blocks (for a size whose last bytes hold the
+# next chunk's header, 33 say, see leaky chunktail in shim-leaks.sh).
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/stress-lib.sh"
 LIB="$top_builddir/tests/prog/.libs/libstress_leaker.so"

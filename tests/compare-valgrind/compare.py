@@ -216,7 +216,7 @@ def programs(builddir, srcdir):
     add("git-commit", ["git", "-c", "gc.auto=0", "commit", "-q", "-m", "first"], cwd="repo",
         setup=lambda d: git_setup(d, True))
     # coreutils and friends.
-    add("ls", ["ls", "-lR", "tree"], setup=make_tree, quick=True)
+    add("ls", ["ls", "-lR", "tree"], setup=make_tree)
     add("sort", ["sort", "-k2", "-n", "data.txt"], setup=make_data)
     add("du", ["du", "-a", "tree"], setup=make_tree)
     add("find", ["find", "tree", "-name", "f0*", "-size", "-100k"], setup=make_tree)
@@ -324,7 +324,10 @@ def run_both(p, root, envs, timeout):
     vd, venv = prepare(p, root, "vg")
     rd, renv = prepare(p, root, "rm")
     maps = os.path.join(vd, "maps")
-    opts = "format=json:reachable=1:stack_depth=%d:report=%s" % (DEPTH, os.path.join(rd, "rm.%p.json"))
+    # only=: the program started, not its children (valgrind checks only
+    # it), whose reports would cost time (cc1plus's takes a minute).
+    opts = "format=json:reachable=1:stack_depth=%d:only=%s:report=%s" % (
+        DEPTH, os.path.basename(p["argv"][0]), os.path.join(rd, "rm.%p.json"))
     for e, d in ((venv, vd), (renv, rd)):
         # The same names and lengths in both runs (the directories differ
         # in their last letters only).
@@ -396,12 +399,13 @@ XWHAT = re.compile(r"^([\d,]+) \(([\d,]+) direct, ([\d,]+) indirect\) bytes in (
 
 
 def read_valgrind(xml_path, maps):
-    """[(class, bytes, blocks, frames)], frames = [(module, offset, function)]."""
+    """([(class, bytes, blocks, frames)], [valgrind's kind of each]),
+    frames = [(module, offset, function)]."""
     try:
         tree = ET.parse(xml_path)
     except (ET.ParseError, OSError) as e:
         raise RuntimeError("valgrind XML %s: %s" % (xml_path, e))
-    out = []
+    out, kinds = [], []
     for err in tree.getroot().iter("error"):
         kind = err.findtext("kind")
         if kind not in VG_CLASS:
@@ -425,7 +429,8 @@ def read_valgrind(xml_path, maps):
             off = ip + 1 - base if base is not None else ip + 1
             frames.append((modname(obj), off, fr.findtext("fn") or "??"))
         out.append((VG_CLASS[kind], nbytes, nblocks, strip_alloc(frames)))
-    return out
+        kinds.append(kind)
+    return out, kinds
 
 
 def read_ratmem(path):
@@ -486,11 +491,12 @@ def read_known(path):
     """Lines: PROGRAM VG-CLASSES RATMEM-CLASSES FUNCTION BYTES ID.  PROGRAM
     is a name of the list or '*'; the classes are comma lists of the
     classes of the mismatched groups on each side, of direct, indirect,
-    reachable ('-': none); FUNCTION must be a function in their stacks
-    ('*': any); BYTES: N (the bytes on the side that has any; the other
-    has none or as many), +N/block or -N/block (as many blocks on each
-    side, each N bytes larger or smaller under ratmem), or '*'.  '#'
-    starts a comment."""
+    reachable ('-': none; A|B: either); FUNCTION must be a function in
+    their stacks ('*': any); BYTES: N (the bytes on the side that has any;
+    the other has none or as many), +N/block or -N/block (as many blocks
+    on each side, each N bytes larger or smaller under ratmem), xN (blocks
+    of N bytes only, any number on each side), or '*'.  '#' starts a
+    comment."""
     known = []
     if not path or not os.path.exists(path):
         return known
@@ -513,20 +519,25 @@ def classes_of(groups):
 
 def explain(prog, cluster, known):
     _, a, b = cluster
-    fns = {f[2] for g in a + b for f in g[3]}
+    # Function names without C++ parameter lists or symbol versions.
+    fns = {f[2].split("(")[0].split("@")[0] for g in a + b for f in g[3]}
     ba = sum(g[1] for g in a)
     bb = sum(g[1] for g in b)
     for k in known:
         if k["prog"] not in ("*", prog):
             continue
-        if k["vg"] != classes_of(a) or k["rm"] != classes_of(b):
+        if classes_of(a) not in k["vg"].split("|") or classes_of(b) not in k["rm"].split("|"):
             continue
         if k["fn"] != "*" and k["fn"] not in fns:
             continue
         na = sum(g[2] for g in a)
         nb = sum(g[2] for g in b)
         m = re.fullmatch(r"([+-]\d+)/block", k["bytes"])
-        if m:   # as many blocks on each side, ratmem's each that much larger
+        e = re.fullmatch(r"x(\d+)", k["bytes"])
+        if e:   # blocks of that size only, any number on either side
+            if not (ba == int(e.group(1)) * na and bb == int(e.group(1)) * nb):
+                continue
+        elif m:   # as many blocks on each side, ratmem's each that much larger
             if not (na == nb and bb - ba == int(m.group(1)) * na):
                 continue
         elif k["bytes"] != "*" and not (int(k["bytes"]) in (ba, bb) and {ba, bb} <= {0, int(k["bytes"])}):
@@ -599,10 +610,16 @@ def main():
             die("%s not found at %s (build it first)" % (what, f))
     if not shutil.which("valgrind"):
         die("valgrind is not installed")
-    root = a.keep or tempfile.mkdtemp(prefix="ratmem-vgcmp.")
+    root = os.path.abspath(a.keep) if a.keep else tempfile.mkdtemp(prefix="ratmem-vgcmp.")
     if a.keep:
-        shutil.rmtree(root, ignore_errors=True)
-        os.makedirs(root)
+        # Only a directory of an earlier --keep run is emptied first.
+        marker = os.path.join(root, ".compare-valgrind")
+        if os.path.isdir(root) and os.listdir(root):
+            if not os.path.exists(marker):
+                die("--keep: %s exists and is not an earlier run's directory" % root)
+            shutil.rmtree(root)
+        os.makedirs(root, exist_ok=True)
+        open(marker, "w").close()
     t_all = time.monotonic()
     envs = Envs(vgmaps, shim)
     rows = []
@@ -625,7 +642,7 @@ def main():
             try:
                 maps_path = os.path.join(vd, "maps.%d" % vpid)
                 maps = read_maps(maps_path)
-                vg = read_valgrind(os.path.join(vd, "vg.%d.xml" % vpid), maps)
+                vg, vkinds = read_valgrind(os.path.join(vd, "vg.%d.xml" % vpid), maps)
                 rm, rsum = read_ratmem(os.path.join(rd, "rm.%d.json" % rpid))
             except (RuntimeError, OSError) as e:
                 print(head)
@@ -635,7 +652,7 @@ def main():
                 continue
             print(head)
             vpos = {"direct": [0, 0], "indirect": [0, 0], "possibly": [0, 0], "still": [0, 0]}
-            for err_kind, g in zip(kinds_of(os.path.join(vd, "vg.%d.xml" % vpid)), vg):
+            for err_kind, g in zip(vkinds, vg):
                 k = {"Leak_DefinitelyLost": "direct", "Leak_IndirectlyLost": "indirect",
                      "Leak_PossiblyLost": "possibly", "Leak_StillReachable": "still"}[err_kind]
                 vpos[k][0] += g[1]
@@ -676,16 +693,6 @@ def main():
     print("compare-valgrind: %d program(s), %d unexplained mismatch(es), %.0f s" % (
         len(rows), unexplained, time.monotonic() - t_all))
     return 1 if unexplained else 0
-
-
-def kinds_of(xml_path):
-    """The leak kinds of the XML's records, in read_valgrind's order."""
-    out = []
-    for err in ET.parse(xml_path).getroot().iter("error"):
-        k = err.findtext("kind")
-        if k in VG_CLASS:
-            out.append(k)
-    return out
 
 
 if __name__ == "__main__":
