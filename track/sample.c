@@ -176,6 +176,28 @@ bool rm_sample_totals(uint32_t stack, double *objects, double *bytes)
     return o != 0;
 }
 
+_Atomic uint8_t rm_sample_cf[1 << 16];
+
+void rm_sample_note(uintptr_t a)
+{
+    _Atomic uint8_t *c = &rm_sample_cf[rm_sample_cf_slot(a)];
+    uint8_t v = atomic_load_explicit(c, memory_order_relaxed);
+    while (v != 255 &&
+           !atomic_compare_exchange_weak_explicit(c, &v, (uint8_t)(v + 1), memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+void rm_sample_forget(uintptr_t a)
+{
+    _Atomic uint8_t *c = &rm_sample_cf[rm_sample_cf_slot(a)];
+    uint8_t v = atomic_load_explicit(c, memory_order_relaxed);
+    while (v != 255 && v != 0 &&
+           !atomic_compare_exchange_weak_explicit(c, &v, (uint8_t)(v - 1), memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
 void rm_sample_reset_child(void)
 {
     rm_sample_rng = 0;

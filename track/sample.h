@@ -56,6 +56,26 @@ void rm_sample_count(uint32_t stack, uint64_t size);
  * stack never had a recorded allocation. */
 bool rm_sample_totals(uint32_t stack, double *objects, double *bytes);
 
+/* The fast negative of free in sampled mode: a counting filter (65536
+ * saturating 8-bit counters, 64 KiB, hashed by address) of the recorded
+ * blocks.  note after recording a block, forget after its record was
+ * removed; maybe is false only when no recorded block has address a, so
+ * that a free of an unsampled block usually costs one load of a small,
+ * cache-resident table instead of the live table's leaf (a cache miss in
+ * a large heap).  A counter never undercounts: a saturated one stays. */
+extern _Atomic uint8_t rm_sample_cf[1 << 16];
+static inline size_t rm_sample_cf_slot(uintptr_t a)
+{
+    return (size_t)(((uint64_t)(a >> 4) * UINT64_C(0x9E3779B97F4A7C15)) >> 48);
+}
+static inline bool rm_sample_maybe(uintptr_t a)
+{
+    return __atomic_load_n((const uint8_t *)&rm_sample_cf[rm_sample_cf_slot(a)],
+                           __ATOMIC_RELAXED) != 0;
+}
+void rm_sample_note(uintptr_t a);
+void rm_sample_forget(uintptr_t a);
+
 /* Fork child: the calling thread draws afresh (the child would otherwise
  * repeat the parent's choices). */
 void rm_sample_reset_child(void);

@@ -37,7 +37,19 @@ struct rm_scan {
     size_t rmask;
     uint32_t *bigs;
     size_t nbigs;
+    /* Page filter (NULL: none): one bit per hashed 4 KiB page that holds
+     * part of a block.  Few blocks (sampled mode, where the whole heap is
+     * a root) leave most words of the roots with no lookup at all. */
+    uint64_t *pf;
 };
+
+#define RM_PF_SHIFT 20                          /* 2^20 bits, 128 KiB */
+#define RM_PF_BYTES (((size_t)1 << RM_PF_SHIFT) / 8)
+
+static inline size_t pf_bit(uintptr_t v)
+{
+    return (size_t)(((uint64_t)(v >> 12) * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RM_PF_SHIFT));
+}
 
 #define RM_REGION_SHIFT 16
 
@@ -317,11 +329,40 @@ static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
 
 static void visit_buf(struct rm_scan *s, struct visit *vs, const uintptr_t *w, size_t nw)
 {
+    const uint64_t *pf = s->pf;
     for (size_t i = 0; i < nw; i++) {
         uintptr_t v = w[i];
-        if (v >= s->min && v < s->max)
+        if (v >= s->min && v < s->max) {
+            if (pf) {
+                size_t k = pf_bit(v);
+                if (!(pf[k >> 6] & (UINT64_C(1) << (k & 63))))
+                    continue;
+            }
             visit_word(s, vs, v);
+        }
     }
+}
+
+/* Build the page filter when the blocks cover few pages (at most 1/8 of
+ * the bits: a sparse filter answers most words "no block here"). */
+static void pf_build(struct rm_scan *s)
+{
+    size_t pages = 0;
+    for (size_t i = 0; i < s->n && pages <= ((size_t)1 << RM_PF_SHIFT) / 8; i++)
+        pages += ((s->b[i].addr + bsize(&s->b[i]) - 1) >> 12) - (s->b[i].addr >> 12) + 1;
+    if (pages > ((size_t)1 << RM_PF_SHIFT) / 8)
+        return;
+    uint64_t *pf = rm_mem_map_scratch(RM_PF_BYTES);
+    if (!pf)
+        return;
+    for (size_t i = 0; i < s->n; i++) {
+        uintptr_t last = (s->b[i].addr + bsize(&s->b[i]) - 1) >> 12;
+        for (uintptr_t pg = s->b[i].addr >> 12; pg <= last; pg++) {
+            size_t k = pf_bit(pg << 12);
+            pf[k >> 6] |= UINT64_C(1) << (k & 63);
+        }
+    }
+    s->pf = pf;
 }
 
 #define RM_CHUNK 16384
@@ -421,6 +462,7 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
             s.max = blocks[i].addr + bsize(&blocks[i]);
     size_t ixr, ixb;
     index_build(&s, &ixr, &ixb);
+    pf_build(&s);
 
     /* 1. Reachable from the roots. */
     struct visit vs = { .mode = M_REACH, .self = -1 };
@@ -494,6 +536,7 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     }
     rm_mem_unmap_scratch(work, wbytes);
     rm_mem_unmap_scratch(mark, wbytes);
+    rm_mem_unmap_scratch(s.pf, s.pf ? RM_PF_BYTES : 0);
     rm_mem_unmap_scratch(s.rtab, ixr);
     rm_mem_unmap_scratch(s.bigs, ixb);
     return 0;

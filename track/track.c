@@ -112,16 +112,31 @@ void ratmem_track_alloc(void *p, size_t size)
         return;
     rm_threads_ensure();
     uint32_t st = capture();
-    rm_table_insert((uintptr_t)p, size, st);
+    if (rm_table_insert((uintptr_t)p, size, st) && rm_sample_mean())
+        rm_sample_note((uintptr_t)p);
     rm_sample_count(st, size);
+}
+
+/* Drop p's record; in sampled mode the filter answers most frees (those
+ * of unrecorded blocks) first. */
+static bool forget(uintptr_t p)
+{
+    if (!rm_sample_mean())
+        return rm_table_remove(p);
+    if (!rm_sample_maybe(p) || !rm_table_remove(p))
+        return false;
+    rm_sample_forget(p);
+    return true;
 }
 
 bool ratmem_track_free(void *p)
 {
     if (!p || !active())
         return true;
+    if (rm_sample_mean() && !rm_sample_maybe((uintptr_t)p))
+        return false;   /* certainly not recorded: nothing more to do */
     rm_threads_ensure();
-    return rm_table_remove((uintptr_t)p);
+    return forget((uintptr_t)p);
 }
 
 void ratmem_track_exempt_alloc(void *p)
@@ -149,19 +164,20 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
     if (!p) {
         /* Failed realloc keeps old; realloc(old, 0) returning NULL freed it. */
         if (old && size == 0)
-            rm_table_remove((uintptr_t)old);
+            forget((uintptr_t)old);
         return;
     }
     /* The record moves, with the realloc's own stack (as valgrind and LSan
      * report the last (re)allocation site). */
     if (old && old != p)
-        rm_table_remove((uintptr_t)old);
+        forget((uintptr_t)old);
     if (!rm_sample_decide(size)) {
-        rm_table_remove((uintptr_t)p);
+        forget((uintptr_t)p);
         return;
     }
     uint32_t st = capture();
-    rm_table_insert((uintptr_t)p, size, st);
+    if (rm_table_insert((uintptr_t)p, size, st) && rm_sample_mean())
+        rm_sample_note((uintptr_t)p);
     rm_sample_count(st, size);
 }
 
