@@ -39,6 +39,9 @@ leaky() {  # leaky MODE: the JSON leak report of tests/prog/leaky MODE (the shim
 
 ok=1
 leaky family || ok=0
+# A sampled run's report (sample=): the page shows the estimates.
+RATMEM_OPTIONS="format=json:sample=16:report=$TMP/sampled.json" shim "$PROG/leaky" family >/dev/null 2>&1
+[ -s "$TMP/sampled.json" ] || { fail "no sampled report"; ok=0; }
 # A process-tree document: sh runs leaky twice under the launcher.
 "$RATMEM" --preload="$SHIM" --json --reachable --report="$TMP/tree.json" -- \
     sh -c "'$PROG/leaky' family; '$PROG/leaky' deep" >/dev/null 2>&1
@@ -75,7 +78,7 @@ fi
 
 if [ $ok = 1 ] && html family "$TMP/family.json" && html tree "$TMP/tree.json" \
     && html diff --base "$TMP/api.1.json" "$TMP/api.2.json" && html big "$TMP/big.json" \
-    && html shot "$shot" && html evil "$TMP/evil.json"; then
+    && html shot "$shot" && html evil "$TMP/evil.json" && html sampled "$TMP/sampled.json"; then
     pass "ratmem report --format=html wrote the pages ($(wc -c <"$TMP/big.html") bytes for the large dump)"
     # one self-contained file: no src=, href= or url() that leaves the page
     if grep -Eiq '(src|href)=["'"'"']?(https?:|//)|url\((https?:|//)|@import' "$TMP/family.html"; then
@@ -92,6 +95,7 @@ if [ $ok = 1 ] && html family "$TMP/family.json" && html tree "$TMP/tree.json" \
   "diff": { "html": "$TMP/diff.html", "grows": "grow_site", "stable": "stable_site" },
   "big": { "html": "$TMP/big.html", "json": "$TMP/big.json" },
   "evil": { "html": "$TMP/evil.html", "json": "$TMP/evil.json" },
+  "sampled": { "html": "$TMP/sampled.html", "json": "$TMP/sampled.json" },
   "shot": { "html": "$TMP/shot.html", "png": [ $shots ] } }
 EOF
     if timeout 120 node "$BROWSER/report-html.mjs" "$TMP/cfg.json" >"$TMP/browser.out" 2>&1; then

@@ -7,11 +7,14 @@
  *
  *   { "ratmem_html": 1, "generator": ..., "generated_ms": ..., "diff": bool,
  *     "docs": [ { "file", "type", "pid", "exe", "summary", "sequence",
- *                 "timestamp_ms", "file_mtime_ms", "report_seconds", "command", "exit", "options",
+ *                 "timestamp_ms", "file_mtime_ms", "sampled", "report_seconds", "command", "exit", "options",
  *                 "procs": [ { "pid", "ppid", "exe", "argv", "exit", "summary", "options" } ],
  *                 "modules": [ path ], "kinds": [ name ],
  *                 "frames": [ [ function, module, offset, file, line ] ],
  *                 "groups": [ [ kind, bytes, blocks, proc, [ frame... ] ] ] } ] }
+ *
+ * A sampled run's groups carry their unsampled estimates (rm_doc_bytes), and
+ * "sampled" the mean bytes between samples.
  *
  * The block sits in <script type="application/json">; every '<' in it is
  * written as \u003c, so no text of the report can end the element. */
@@ -92,8 +95,8 @@ static int add_groups(struct tables *t, const struct rm_doc_group *g, size_t n, 
             if (fi < 0 || json_array_append_new(fr, json_integer(fi)))
                 goto oom;
         }
-        if (json_array_append_new(t->groups, json_pack("[I I I I o]", k, (json_int_t)g[i].bytes,
-                                                      (json_int_t)g[i].blocks, proc, fr)))
+        if (json_array_append_new(t->groups, json_pack("[I I I I o]", k, (json_int_t)rm_doc_bytes(&g[i]),
+                                                      (json_int_t)rm_doc_blocks(&g[i]), proc, fr)))
             return -1;
         continue;
     oom:
@@ -129,6 +132,8 @@ static json_t *normalise(const struct rm_doc *d)
     set_if(o, "options", d->options);
     set_if(o, "command", d->command);
     set_if(o, "exit", d->exit);
+    if (d->sampled > 0)
+        json_object_set_new(o, "sampled", json_integer((json_int_t)d->sampled));
     if (d->sequence >= 0)
         json_object_set_new(o, "sequence", json_integer((json_int_t)d->sequence));
     if (d->timestamp_ms >= 0)

@@ -4,7 +4,8 @@
 // "N passed, N failed"; exits 1 on any failure.
 //
 // CONFIG: { tools, chromium, family: {html, json}, tree: {html, json},
-//           diff: {html}, big: {html, json}, evil: {html, json}, shot: {html, png[]}, limit_ms }
+//           diff: {html}, big: {html, json}, evil: {html, json}, sampled: {html, json},
+//           shot: {html, png[]}, limit_ms }
 import { readFileSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -196,6 +197,23 @@ try {
     const first = await page.textContent('#tbody tr.grp');
     ok(first.includes(cfg.diff.grows) && first.includes('+'), 'diff: the table leads with the growth', first);
     clean(p, 'diff');
+    await page.close();
+  }
+
+  // ---- A sampled run: estimates ----
+  {
+    const doc = JSON.parse(readFileSync(cfg.sampled.json, 'utf8'));
+    const direct = doc.leaks.filter(g => g.kind === 'direct');
+    const est = direct.reduce((s, g) => s + (g.estimated_bytes ?? g.bytes), 0);
+    const p = await open(cfg.sampled.html);
+    const { page } = p;
+    const meta = await page.textContent('#meta');
+    const chip = await page.$eval('#totals .chip.direct', e => e.title);
+    const root = await page.evaluate(() => window.ratmemReport.graphs[0].t.v[0]);
+    ok(doc.summary.sampled > 0 && est > 0 && /Sampled/.test(meta) && chip === est.toLocaleString('en-US') + ' bytes' && root >= est,
+      `sampled report: the header says so and shows the estimate (${est} bytes; ${doc.summary.direct_bytes} sampled)`,
+      [meta, chip, root].join('\n'));
+    clean(p, 'sampled report');
     await page.close();
   }
 

@@ -3,7 +3,7 @@
  * The data is the JSON block #ratmem-data that tools/out_html.c writes:
  *   { ratmem_html: 1, generator, generated_ms, diff: bool,
  *     docs: [ { file, type, pid, exe, summary, sequence, timestamp_ms,
- *               file_mtime_ms, report_seconds, command, exit, options,
+ *               file_mtime_ms, sampled, report_seconds, command, exit, options,
  *               procs: [ { pid, ppid, exe, argv, exit, summary } ],
  *               modules: [path...], kinds: [name...],
  *               frames: [ [function, module, offset, file, line] ],
@@ -987,6 +987,7 @@
       opts = seen.length ? seen.join('  |  ') : null;
     }
     add('Options', opts === '' ? '(defaults)' : opts, true);
+    if (newest.sampled) add('Sampled', 'about one allocation per ' + bytes(newest.sampled) + ' allocated: bytes and blocks are estimates');
     if (newest.report_seconds != null) add('Report took', (newest.report_seconds * 1000).toFixed(1) + ' ms');
 
     /* totals */
@@ -998,7 +999,15 @@
       if (sub) c.title = sub;
       tot.appendChild(c);
     };
-    var sum = function (d, k) { return (d.summary || {})[k]; };
+    /* a sampled run's totals: the groups' estimates, summed */
+    var sum = function (d, k) {
+      if (!d.sampled) return (d.summary || {})[k];
+      var m = /^(.*)_(bytes|blocks)$/.exec(k), t = 0, any = false;
+      (d.groups || []).forEach(function (g) {
+        if (kindOf(d, g) === m[1]) { any = true; t += m[2] === 'bytes' ? g[1] : g[2]; }
+      });
+      return any || (d.summary || {})[k] != null ? t : undefined;
+    };
     var LEAK_KINDS = [['direct', 'Direct leaks'], ['indirect', 'Indirect leaks'], ['reachable', 'Reachable'], ['suppressed', 'Suppressed']];
     var kindsOf = function (d) {
       if (d.type === 'dump') return [['live', 'Live']];
