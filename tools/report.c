@@ -518,7 +518,7 @@ int ratmem_report_main(int argc, char **argv)
                  : rm_out_text(out, (const struct rm_doc *const *)docs, (size_t)nfiles, &flt);
         break;
     }
-    int werr = fflush(out) != 0 || ferror(out) ? errno : 0;
+    int werr = fflush(out) != 0 || ferror(out) ? (errno ? errno : EIO) : 0;
     if (out != stdout) {
         if (fclose(out) != 0 && !werr)
             werr = errno;
