@@ -103,8 +103,9 @@ void ratmem_shim_init(void)
         ratmem_options_help(2);
     /* A report path that cannot be written is found now, with one warning,
      * rather than at exit (when stderr may be closed, or never reached by
-     * a program that ends with _exit); the report goes to stderr. */
-    if (o.leaks && !ratmem_track_report_path_ok(o.report))
+     * a program that ends with _exit); the report goes to stderr.  Under
+     * the launcher, which writes the run's report, the launcher checks. */
+    if (o.leaks && !o.run_dir[0] && !ratmem_track_report_path_ok(o.report))
         o.report[0] = '\0';
     /* wx_allow: this executable gets wx=warn.  readlink of
      * /proc/self/exe opens no descriptor. */

@@ -125,6 +125,14 @@ grep -q "^==ratmem: 1 leak(s) found in more than one of the 2 processes that lea
     && pass "text report of the run: the merged leak, then both processes' reports" \
     || { fail "text report of the run"; cat "$TMP/tree.txt"; }
 
+# A report path that cannot be written: one warning from the launcher (not
+# one per process), and the report on stderr.
+"$RATMEM" --preload="$SHIM" --report="$TMP/no/such/dir/r.txt" -- sh -c "$T leak 10 0 b & $T leak 10 0 b; wait" 2>"$TMP/err"
+[ "$(grep -c "cannot be written" "$TMP/err")" = 1 ] \
+    && grep -q "^ratmem: report path $TMP/no/such/dir/r.txt cannot be written: No such file or directory; the report goes to stderr$" "$TMP/err" \
+    && [ "$(grep -c '^==[0-9]*==ERROR: ratmem: detected memory leaks$' "$TMP/err")" = 2 ] \
+    && pass "unwritable report path: one warning, the report on stderr" || { fail "unwritable report path"; cat "$TMP/err"; }
+
 # 4. Without the launcher: report=PATH shared by a run keeps every report;
 #    running again replaces PATH.
 mkdir "$TMP/plain"

@@ -156,6 +156,29 @@ static char *expand_pid(const char *tmpl, pid_t pid)
     return out;
 }
 
+/* Can the run's report be written to path (as the shim checks a report
+ * path at start-up)?  NULL when it can, else why not. */
+static const char *unwritable(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return strerror(ELOOP);
+        if (S_ISDIR(st.st_mode))
+            return strerror(EISDIR);
+    } else if (errno != ENOENT) {
+        return strerror(errno);
+    }
+    char *dir = strdup(path);
+    if (!dir)
+        die("out of memory");
+    char *slash = strrchr(dir, '/');
+    const char *d = !slash ? "." : slash == dir ? "/" : (*slash = 0, dir);
+    const char *why = access(d, W_OK | X_OK) != 0 ? strerror(errno) : NULL;
+    free(dir);
+    return why;
+}
+
 /* ---- the shim ---- */
 
 static bool is_file(const char *path)
@@ -428,6 +451,21 @@ int ratmem_launch_main(int argc, char **argv)
         run.dir = dirbuf;
         sb_add(&all, "run_dir=", dirbuf);
         run.report = opt_value(all.s, "report");
+        if (run.report && !*run.report) {
+            free(run.report);
+            run.report = NULL;
+        }
+        if (run.report) {
+            char *p = expand_pid(run.report, getpid());
+            const char *why = unwritable(p);
+            if (why) {
+                fprintf(stderr, "%s: report path %s cannot be written: %s; the report goes to "
+                                "stderr\n", prog, p, why);
+                free(run.report);
+                run.report = NULL;
+            }
+            free(p);
+        }
         char *fmt = opt_value(all.s, "format");
         run.json = fmt && strcmp(fmt, "json") == 0;
         free(fmt);

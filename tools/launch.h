@@ -16,7 +16,7 @@ struct reaped {
 struct run {
     char **argv;                /* the program and its arguments */
     const char *dir;            /* the private run directory (mode 0700) */
-    const char *report;         /* the user's report= path; NULL = stderr */
+    char *report;               /* the user's report= path; NULL = stderr */
     bool json;                  /* format=json */
     int exitcode;               /* exitcode=, for the whole tree; 0 = none */
     pid_t child;                /* the program's process */
