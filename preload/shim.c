@@ -93,6 +93,9 @@ void ratmem_shim_init(void)
         __atomic_store_n(&init_state, 0, __ATOMIC_RELEASE);
         return;
     }
+    /* Start-up runs inside the program's first malloc or mmap: errno
+     * (lstat of the report path, /proc reads...) is given back after. */
+    int saved_errno = errno;
     ratmem_shim_guard++;
     ratmem_stderr_note_start();
     struct ratmem_options o;
@@ -151,6 +154,7 @@ void ratmem_shim_init(void)
     ratmem_shim_guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
     __atomic_store_n(&ratmem_shim_ready, 1, __ATOMIC_RELEASE);
+    errno = saved_errno;
 }
 
 __attribute__((constructor(101))) static void shim_constructor(void)
