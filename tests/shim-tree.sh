@@ -99,6 +99,48 @@ for how in group pid; do
     done
 done
 
+# Ctrl-C on a terminal (a pty): the terminal's SIGINT goes to the whole
+# foreground process group; the launcher does not send it again, so the
+# program counts one SIGINT, and the status is the bare one.  A SIGINT
+# sent to the launcher alone is forwarded: one SIGINT too.
+ctrlc() {  # ctrlc pty|pid CMD...: prints "STATUS COUNT"
+    how=$1; shift
+    rm -f "$TMP/ints" "$TMP/int.ready"
+    python3 - "$how" "$TMP/int.ready" "$TMP/ints" "$@" <<'EOF'
+import os, pty, signal, sys, time
+how, ready, out, argv = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+argv = argv + ["intcount", out, ready]
+pid, fd = pty.fork()
+if pid == 0:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.execvp(argv[0], argv)
+for _ in range(3000):
+    if os.path.exists(ready):
+        break
+    time.sleep(0.01)
+if how == "pty":
+    os.write(fd, b"\x03")
+else:
+    os.kill(pid, signal.SIGINT)
+while True:
+    try:
+        if not os.read(fd, 4096):
+            break
+    except OSError:
+        break
+_, st = os.waitpid(pid, 0)
+code = -os.WTERMSIG(st) if os.WIFSIGNALED(st) else os.WEXITSTATUS(st)
+print(code, open(out).read().strip() if os.path.exists(out) else "none")
+EOF
+}
+bare=$(ctrlc pty "$T")
+for how in pty pid; do
+    under=$(ctrlc $how "$RATMEM" --preload="$SHIM" -- "$T")
+    [ "$under" = "-2 1" ] && [ "$bare" = "-2 1" ] \
+        && pass "SIGINT ($how): status -2 and one SIGINT in the program, as bare" \
+        || fail "SIGINT ($how): '$under' (status, SIGINTs), bare '$bare'"
+done
+
 # 3. --skip and --only; --exitcode for the tree.
 S="$T leak 10 0 a; $T leak 20 0 b"
 "$RATMEM" --preload="$SHIM" --json --report="$TMP/skip.json" --skip=dash -- sh -c "$S" 2>"$TMP/err"

@@ -4,8 +4,12 @@
  *   treeleak daemon BYTES FILE        fork twice and return at once; the
  *                                     grandchild waits for FILE to exist,
  *                                     then leaks BYTES (site a) and exits 0
- *   treeleak hang FILE                create FILE, then sleep until killed */
+ *   treeleak hang FILE                create FILE, then sleep until killed
+ *   treeleak intcount OUT READY       count SIGINTs: create READY, wait for
+ *                                     one, 0.3 s more, write the count to
+ *                                     OUT, then die of SIGINT */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +17,13 @@
 #include <unistd.h>
 
 void *volatile keep;
+static volatile sig_atomic_t ints;
+
+static void on_int(int sig)
+{
+    (void)sig;
+    ints++;
+}
 
 __attribute__((noinline)) void *tree_site_a(size_t n)
 {
@@ -77,6 +88,27 @@ int main(int argc, char **argv)
         for (;;)
             pause();
     }
-    fprintf(stderr, "usage: treeleak leak BYTES STATUS a|b | daemon BYTES FILE | hang FILE\n");
+    if (argc == 4 && strcmp(argv[1], "intcount") == 0) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_int;
+        sigaction(SIGINT, &sa, NULL);
+        int fd = open(argv[3], O_WRONLY | O_CREAT, 0600);
+        if (fd >= 0)
+            close(fd);
+        while (!ints)
+            pause();
+        usleep(300000);   /* time for a second delivery to arrive */
+        FILE *f = fopen(argv[2], "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)ints);
+            fclose(f);
+        }
+        signal(SIGINT, SIG_DFL);
+        raise(SIGINT);
+        return 1;
+    }
+    fprintf(stderr, "usage: treeleak leak BYTES STATUS a|b | daemon BYTES FILE | hang FILE | "
+                    "intcount OUT READY\n");
     return 2;
 }
