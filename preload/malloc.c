@@ -55,7 +55,9 @@ static inline void *private_alloc(size_t size, size_t align)
     return ratmem_track_private_alloc(size, align);
 }
 
-static inline void track_alloc(void *p, size_t size)
+/* Inlined into the entry point, whose frame then tells the tracker where
+ * the program called in (RATMEM_TRACK_FROM). */
+static inline __attribute__((always_inline)) void track_alloc(void *p, size_t size)
 {
     if (!p)
         return;
@@ -63,8 +65,10 @@ static inline void track_alloc(void *p, size_t size)
         /* Sampled mode: most blocks cost a thread-local count, no more. */
         if (ratmem_shim_opts.sample && ratmem_track_sample_skip(size))
             return;
+        struct ratmem_track_from from;
+        RATMEM_TRACK_FROM(from);
         ratmem_shim_guard++;
-        ratmem_track_alloc(p, size);
+        ratmem_track_alloc(p, size, &from);
         ratmem_shim_guard--;
     } else if (shim_exempt()) {
         ratmem_shim_guard++;

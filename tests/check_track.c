@@ -885,7 +885,7 @@ static _Atomic int nmade;
 static __attribute__((noinline)) void *tracked_malloc(size_t n)
 {
     void *p = calloc(1, n);
-    ratmem_track_alloc(p, n);
+    ratmem_track_alloc(p, n, NULL);
     made[atomic_fetch_add(&nmade, 1)] = (uintptr_t)p ^ HIDE;
     return p;
 }

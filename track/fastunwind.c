@@ -523,6 +523,16 @@ static inline bool rd_stack(uintptr_t a, uintptr_t lo, uintptr_t hi, uintptr_t *
 }
 
 #ifndef HAVE__DL_FIND_OBJECT
+int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                               bool *unchanged)
+{
+    (void)pc;
+    (void)max;
+    (void)from;
+    *unchanged = false;
+    return -1;
+}
+
 int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
 {
     (void)pc;
@@ -530,8 +540,12 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     return -1;
 }
 #else
-int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
+/* Inlined into each entry point, so that the walk starts in its frame. */
+static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned max,
+                                                         const struct rm_from *from,
+                                                         bool *unchanged)
 {
+    *unchanged = false;
     if (atomic_load_explicit(&rm_fast_disabled, memory_order_relaxed))
         return -1;
     uintptr_t lo, hi;
@@ -550,25 +564,35 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     if (sp < lo || sp >= hi)
         return -1;   /* an alternate signal stack, a coroutine: libunwind */
     lo = sp;
+    if (from && (from->cfa < lo || from->cfa > hi))
+        return -1;
     /* New frames are kept here until they are merged into the memory. */
     uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
     unsigned n = 0, k = 0;
     bool complete = false, matching = tc->nframes > 0;
     uintptr_t look = ip;   /* the first pc is not a return address */
     while (n < max) {
-        const struct rule *ru = rule_of(tc, look);
-        if (!ru->ok)
-            return -1;
-        if (ru->end) {
-            complete = true;
-            break;
+        uintptr_t cfa, ra;
+        if (from) {
+            /* The entry frame: given, no rule needed. */
+            cfa = from->cfa;
+            ra = from->ra;
+            bp = from->bp;
+            from = NULL;
+        } else {
+            const struct rule *ru = rule_of(tc, look);
+            if (!ru->ok)
+                return -1;
+            if (ru->end) {
+                complete = true;
+                break;
+            }
+            cfa = (ru->cfa_reg == R_RSP ? sp : bp) + (uintptr_t)(intptr_t)ru->cfa_off;
+            if (!rd_stack(cfa - 8, lo, hi, &ra))
+                return -1;
+            if (ru->rbp_off && !rd_stack(cfa + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
+                return -1;
         }
-        uintptr_t cfa = (ru->cfa_reg == R_RSP ? sp : bp) + (uintptr_t)(intptr_t)ru->cfa_off;
-        uintptr_t ra;
-        if (!rd_stack(cfa - 8, lo, hi, &ra))
-            return -1;
-        if (ru->rbp_off && !rd_stack(cfa + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
-            return -1;
         if (!ra) {
             complete = true;
             break;
@@ -596,16 +620,25 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
         unsigned m = k + 1, room = max - n;
         unsigned last = tc->nframes - (k + 1) > room ? k + room : tc->nframes - 1;
         if (m <= last && tc->cfa[m] - 8 >= lo && tc->cfa[last] <= hi) {
-            /* The remembered CFAs grow: the first and last bound them all. */
-            uintptr_t *out = &pc[n];
-            for (; m <= last; m++) {
-                uintptr_t v = *(const uintptr_t *)(tc->cfa[m] - 8);
-                if (v != tc->ra[m])
-                    break;
-                *out++ = v;
-            }
+            /* The remembered CFAs grow: the first and last bound them all.
+             * Four slots a step while they all hold their values. */
+            const uintptr_t *cf = tc->cfa, *rv = tc->ra;
+            while (m + 3 <= last &&
+                   ((*(const uintptr_t *)(cf[m] - 8) ^ rv[m]) |
+                    (*(const uintptr_t *)(cf[m + 1] - 8) ^ rv[m + 1]) |
+                    (*(const uintptr_t *)(cf[m + 2] - 8) ^ rv[m + 2]) |
+                    (*(const uintptr_t *)(cf[m + 3] - 8) ^ rv[m + 3])) == 0)
+                m += 4;
+            while (m <= last && *(const uintptr_t *)(cf[m] - 8) == rv[m])
+                m++;
         }
         unsigned same = m - k - 1;
+        /* The previous capture again: its frames in the same places and
+         * every remembered one still there. */
+        bool again = n == k + 1 && m == tc->nframes;
+        for (unsigned i = 0; again && i < n; i++)
+            again = pc[i] == tc->ra[i];
+        memcpy(&pc[n], &tc->ra[k + 1], same * sizeof *pc);
         /* Slide the remembered frames k+1..m-1 to follow ours (new index
          * n..n+same-1), then put ours in front. */
         if (n != k + 1) {
@@ -622,8 +655,10 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
         n += same;
         tc->nframes = n;
         tc->complete = was_complete;
-        if (n >= max || was_complete)
+        if (n >= max || was_complete) {
+            *unchanged = again;
             return (int)n;
+        }
         /* Changed from frame m on, or the memory ends: unwind on from the
          * last frame taken, without the memory. */
         matching = false;
@@ -643,5 +678,17 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     tc->nframes = n;
     tc->complete = complete;
     return (int)n;
+}
+
+int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                               bool *unchanged)
+{
+    return capture(pc, max, from, unchanged);
+}
+
+int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
+{
+    bool unchanged;
+    return capture(pc, max, NULL, &unchanged);
 }
 #endif

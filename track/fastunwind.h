@@ -15,6 +15,20 @@
  * stack, disabled): the caller then uses libunwind. */
 int rm_fastunwind_capture(uintptr_t *pc, unsigned max);
 
+/* Where the program entered the shim: the return address into the
+ * program, the entry frame's CFA (the caller's stack pointer once that
+ * frame returns) and the caller's rbp.  A capture from there does not walk
+ * the shim's own frames. */
+struct rm_from {
+    uintptr_t ra, cfa, bp;
+};
+
+/* As rm_fastunwind_capture, but the first frame is from's (NULL: this
+ * function's caller).  *unchanged is set when the frames are exactly those
+ * this thread's previous capture returned. */
+int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                               bool *unchanged);
+
 /* Loaded objects changed (dlclose): forget every thread's rules. */
 void rm_fastunwind_flush(void);
 /* On by default; off = always libunwind. */

@@ -89,20 +89,34 @@ static inline bool active(void)
     return o && o->leaks;
 }
 
-static uint32_t capture(void)
+/* The id of this thread's previous fast capture (0: none), reused when
+ * the next one finds the same frames.  Owned by its thread. */
+static __thread uint32_t rm_last_id __attribute__((tls_model("initial-exec")));
+
+static uint32_t capture(const struct ratmem_track_from *where)
 {
     uintptr_t pc[RM_STACK_MAX_DEPTH];
     const struct ratmem_options *o = opts_now();
     int depth = o->stack_depth;
     if (depth < 1 || depth > RM_STACK_MAX_DEPTH)
         depth = RM_DEFAULT_DEPTH;
-    unsigned n = rm_unwind_capture(pc, (unsigned)depth);
-    if (!n)
-        return 0;
-    return rm_stackdb_intern(pc, n, rm_stack_hash(pc, n));
+    struct rm_from f;
+    if (where) {
+        f.ra = where->ra;
+        f.cfa = where->cfa;
+        f.bp = where->bp;
+    }
+    int how;
+    uint32_t last = rm_last_id;
+    unsigned n = rm_unwind_capture_from(pc, (unsigned)depth, where ? &f : NULL, last != 0, &how);
+    if (how == RM_CAPTURE_AGAIN && last)
+        return last;
+    uint32_t id = n ? rm_stackdb_intern(pc, n, rm_stack_hash(pc, n)) : 0;
+    rm_last_id = how == RM_CAPTURE_SLOW ? 0 : id;
+    return id;
 }
 
-void ratmem_track_alloc(void *p, size_t size)
+void ratmem_track_alloc(void *p, size_t size, const struct ratmem_track_from *from)
 {
     if (!p || !active())
         return;
@@ -111,7 +125,7 @@ void ratmem_track_alloc(void *p, size_t size)
     if (!rm_sample_decide(size))
         return;
     rm_threads_ensure();
-    uint32_t st = capture();
+    uint32_t st = capture(from);
     if (rm_table_insert((uintptr_t)p, size, st) && rm_sample_mean())
         rm_sample_note((uintptr_t)p);
     rm_sample_count(st, size);
@@ -175,7 +189,7 @@ void ratmem_track_realloc(void *old, void *p, size_t size)
         forget((uintptr_t)p);
         return;
     }
-    uint32_t st = capture();
+    uint32_t st = capture(NULL);
     if (rm_table_insert((uintptr_t)p, size, st) && rm_sample_mean())
         rm_sample_note((uintptr_t)p);
     rm_sample_count(st, size);

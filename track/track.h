@@ -17,9 +17,28 @@
  * opts stays valid for the life of the process. */
 void ratmem_track_init(const struct ratmem_options *opts);
 
+/* Where the program called into the shim: the return address into the
+ * program, the CFA of the shim's entry frame (the caller's stack pointer
+ * after the return) and the caller's rbp, as the entry function's own
+ * frame holds them (RATMEM_TRACK_FROM).  The capture then starts there
+ * instead of walking the shim's own frames. */
+#include <stdint.h>
+struct ratmem_track_from {
+    uintptr_t ra, cfa, bp;
+};
+/* Fill f in the function the program called; it gets a frame pointer. */
+#define RATMEM_TRACK_FROM(f)                                            \
+    do {                                                                \
+        const uintptr_t *fa_ = __builtin_frame_address(0);              \
+        (f).bp = fa_[0];                                                \
+        (f).ra = fa_[1];                                                \
+        (f).cfa = (uintptr_t)(fa_ + 2);                                 \
+    } while (0)
+
 /* Events.  The allocation stack is captured inside, with the frames of the
- * shim's own object left out. */
-void ratmem_track_alloc(void *p, size_t size);
+ * shim's own object left out; from (may be NULL) is where the program
+ * called in. */
+void ratmem_track_alloc(void *p, size_t size, const struct ratmem_track_from *from);
 /* false when p is not in the table: then ratmem_track_bad_free decides. */
 bool ratmem_track_free(void *p);
 void ratmem_track_realloc(void *old, void *p, size_t size);

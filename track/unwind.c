@@ -97,16 +97,23 @@ void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi)
 static _Atomic unsigned rm_shim_frames = RM_SHIM_FRAMES_MAX;
 static _Atomic int rm_shim_frames_learnt;
 
-unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
+unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                                bool skip_again, int *how)
 {
     uintptr_t buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
     if (max > RM_STACK_MAX_DEPTH)
         max = RM_STACK_MAX_DEPTH;
     unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
-    int n = rm_fastunwind_capture(buf, max + extra);
+    bool unchanged = false;
+    int n = rm_fastunwind_capture_from(buf, max + extra, from, &unchanged);
+    *how = n < 0 ? RM_CAPTURE_SLOW : unchanged ? RM_CAPTURE_AGAIN : RM_CAPTURE_FAST;
+    if (*how == RM_CAPTURE_AGAIN && skip_again)
+        return 0;   /* the caller has the previous capture's result */
     if (n < 0) {
         /* libunwind takes locks of its own: keep fork() out (gate.h).
-         * The fast capture takes none. */
+         * The fast capture takes none.  It starts in this function: the
+         * shim's frames above from are walked and left out. */
+        from = NULL;
         rm_gate_enter();
         n = unw_backtrace((void **)buf, (int)(max + extra));
         rm_gate_leave();
@@ -123,9 +130,10 @@ unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
             continue;
         pc[k++] = p;
     }
-    /* lead = frames up to the last leading shim frame.  Keep two spare. */
+    /* lead = frames up to the last leading shim frame.  Keep two spare.
+     * Learnt from captures that walked the shim's frames (from == NULL). */
     unsigned want = lead + 2 > RM_SHIM_FRAMES_MAX ? RM_SHIM_FRAMES_MAX : lead + 2;
-    if (lo < hi && n > 0) {
+    if (lo < hi && n > 0 && !from) {
         if (!atomic_load_explicit(&rm_shim_frames_learnt, memory_order_relaxed)) {
             atomic_store_explicit(&rm_shim_frames, want, memory_order_relaxed);
             atomic_store_explicit(&rm_shim_frames_learnt, 1, memory_order_relaxed);
@@ -134,4 +142,10 @@ unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
         }
     }
     return k;
+}
+
+unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)
+{
+    int how;
+    return rm_unwind_capture_from(pc, max, NULL, false, &how);
 }

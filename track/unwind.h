@@ -3,6 +3,7 @@
 #ifndef RATMEM_TRACK_UNWIND_H
 #define RATMEM_TRACK_UNWIND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Once: libunwind's per-thread caching, and the address range of the object
@@ -25,5 +26,15 @@ void rm_unwind_linker_range(uintptr_t *lo, uintptr_t *hi);
 /* Capture up to max frames (<= RM_STACK_MAX_DEPTH) of the calling thread
  * into pc, innermost first, skipping the shim's frames.  Returns the count. */
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max);
+
+/* As rm_unwind_capture, from where the program entered the shim (NULL:
+ * here).  *how says how the frames were had: RM_CAPTURE_AGAIN, exactly
+ * those of this thread's previous fast capture (then, with skip_again,
+ * none are copied and 0 is returned); RM_CAPTURE_FAST, a fast capture
+ * that differs; RM_CAPTURE_SLOW, libunwind's. */
+struct rm_from;
+enum { RM_CAPTURE_SLOW = -1, RM_CAPTURE_FAST = 0, RM_CAPTURE_AGAIN = 1 };
+unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                                bool skip_again, int *how);
 
 #endif
