@@ -32,6 +32,7 @@
 #include <string.h>
 #include "fastunwind.h"
 #include "mem.h"
+#include "stats.h"
 #include "threads.h"
 
 /* ---- rules ---- */
@@ -581,6 +582,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             from = NULL;
         } else {
             const struct rule *ru = rule_of(tc, look);
+            RM_STAT(walked, 1);
             if (!ru->ok)
                 return -1;
             if (ru->end) {
@@ -633,6 +635,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
                 m++;
         }
         unsigned same = m - k - 1;
+        RM_STAT(remembered, same);
         /* The previous capture again: its frames in the same places and
          * every remembered one still there. */
         bool again = n == k + 1 && m == tc->nframes;

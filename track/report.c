@@ -14,6 +14,7 @@
 #include "roots.h"
 #include "sample.h"
 #include "stackdb.h"
+#include "stats.h"
 #include "suppress.h"
 #include "symbolize.h"
 #include "table.h"
@@ -309,6 +310,22 @@ static void json_tail_summary(struct rm_out *o, const struct rm_report_req *req)
         rm_out_str(o, ",\n    \"sampled\": ");
         rm_out_u64(o, rm_sample_mean());
     }
+    struct rm_stats st;
+    rm_stats_total(&st);
+    rm_out_str(o, ",\n    \"captures\": ");
+    rm_out_u64(o, st.captures);
+    rm_out_str(o, ", \"captures_reused\": ");
+    rm_out_u64(o, st.again);
+    rm_out_str(o, ", \"captures_libunwind\": ");
+    rm_out_u64(o, st.slow);
+    rm_out_str(o, ", \"frames_walked\": ");
+    rm_out_u64(o, st.walked);
+    rm_out_str(o, ", \"frames_remembered\": ");
+    rm_out_u64(o, st.remembered);
+    rm_out_str(o, ", \"intern_cached\": ");
+    rm_out_u64(o, st.intern_cached);
+    rm_out_str(o, ", \"intern_locked\": ");
+    rm_out_u64(o, st.intern_locked);
     if (req->quota_on) {
         rm_out_str(o, ",\n    \"quota_bytes\": ");
         rm_out_u64(o, req->quota_limit);

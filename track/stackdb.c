@@ -7,8 +7,10 @@
 #include "config.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include "mem.h"
+#include "stats.h"
 #include "table.h"
 #include "stackdb.h"
 
@@ -40,10 +42,36 @@ static _Atomic uint32_t rm_sdb_next = 1;
  * entries once (release store) by the inserting thread; read lock-free. */
 static _Atomic(_Atomic(const struct rm_stack *) *) rm_sdb_dir[RM_DIR_TOP];
 
-/* Per-thread cache of recent stacks: hash -> id.  Owned by its thread. */
-#define RM_TCACHE 256
-static __thread struct { uint64_t hash; uint32_t id; } rm_tcache[RM_TCACHE]
-    __attribute__((tls_model("initial-exec")));
+/* Per-thread cache of recent stacks: hash -> record, two ways a set, the
+ * most recent first.  Mapped on the thread's first intern (tracker
+ * memory), owned by its thread, unmapped at its exit. */
+#define RM_TC_SETS 2048
+#define RM_TC_WAYS 2
+struct rm_tc_ent {
+    uint64_t hash;
+    const struct rm_stack *s;
+};
+static __thread struct rm_tc_ent *rm_tc __attribute__((tls_model("initial-exec")));
+static __thread bool rm_tc_off __attribute__((tls_model("initial-exec")));
+
+static struct rm_tc_ent *tcache(void)
+{
+    if (__builtin_expect(rm_tc != NULL || rm_tc_off, 1))
+        return rm_tc;
+    rm_tc = rm_mem_map(RM_TC_SETS * RM_TC_WAYS * sizeof *rm_tc);
+    if (!rm_tc)
+        rm_tc_off = true;
+    return rm_tc;
+}
+
+void rm_stackdb_thread_exit(void)
+{
+    struct rm_tc_ent *t = rm_tc;
+    rm_tc_off = true;
+    rm_tc = NULL;
+    if (t)
+        rm_mem_unmap(t, RM_TC_SETS * RM_TC_WAYS * sizeof *t);
+}
 
 uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth)
 {
@@ -127,22 +155,36 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
 {
     if (depth > RM_STACK_MAX_DEPTH)
         depth = RM_STACK_MAX_DEPTH;
-    unsigned c = (unsigned)(h ^ (h >> 17)) & (RM_TCACHE - 1);
-    if (rm_tcache[c].hash == h && same(rm_stackdb_get(rm_tcache[c].id), pc, depth, h))
-        return rm_tcache[c].id;
+    struct rm_tc_ent *set = tcache();
+    if (set) {
+        set += ((h ^ (h >> 29)) & (RM_TC_SETS - 1)) * RM_TC_WAYS;
+        if (set[0].hash == h && same(set[0].s, pc, depth, h)) {
+            RM_STAT(intern_cached, 1);
+            return set[0].s->id;
+        }
+        if (set[1].hash == h && same(set[1].s, pc, depth, h)) {
+            struct rm_tc_ent e = set[1];
+            set[1] = set[0];
+            set[0] = e;
+            RM_STAT(intern_cached, 1);
+            return e.s->id;
+        }
+    }
 
     struct rm_sdb_shard *sh = &rm_sdb[h & (RM_SDB_SHARDS - 1)];
-    uint32_t id = 0;
+    const struct rm_stack *found = NULL;
+    RM_STAT(intern_locked, 1);
     pthread_mutex_lock(&sh->lock);
     if (sh->slots) {
         for (size_t i = (h >> 8) & sh->mask; sh->slots[i].id; i = (i + 1) & sh->mask) {
-            if (sh->slots[i].hash == h && same(rm_stackdb_get(sh->slots[i].id), pc, depth, h)) {
-                id = sh->slots[i].id;
+            const struct rm_stack *c;
+            if (sh->slots[i].hash == h && same(c = rm_stackdb_get(sh->slots[i].id), pc, depth, h)) {
+                found = c;
                 break;
             }
         }
     }
-    if (!id && grow(sh)) {
+    if (!found && grow(sh)) {
         uint32_t nid = atomic_fetch_add_explicit(&rm_sdb_next, 1, memory_order_relaxed);
         struct rm_stack *s = NULL;
         if (nid <= RM_STACK_ID_MAX)
@@ -159,7 +201,7 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
                 sh->slots[i].hash = h;
                 sh->slots[i].id = nid;
                 sh->count++;
-                id = nid;
+                found = s;
             }
         } else if (nid > RM_STACK_ID_MAX) {
             /* Keep the counter from wrapping. */
@@ -167,11 +209,14 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
         }
     }
     pthread_mutex_unlock(&sh->lock);
-    if (id) {
-        rm_tcache[c].hash = h;
-        rm_tcache[c].id = id;
+    if (!found)
+        return 0;
+    if (set) {
+        set[1] = set[0];
+        set[0].hash = h;
+        set[0].s = found;
     }
-    return id;
+    return found->id;
 }
 
 uint32_t rm_stackdb_count(void)

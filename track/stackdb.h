@@ -18,12 +18,16 @@ struct rm_stack {
 uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth);
 
 /* The id of the stack pc[0..depth) with hash h (rm_stack_hash), storing it
- * when new.  0 when tracker memory cannot be had or ids ran out.  A small
- * per-thread cache answers repeated stacks without a lock. */
+ * when new.  0 when tracker memory cannot be had or ids ran out.  A
+ * per-thread cache (4096 recent stacks) answers repeated ones without a
+ * lock. */
 uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h);
 
 /* The stored stack of id, or NULL.  Lock-free; records never change. */
 const struct rm_stack *rm_stackdb_get(uint32_t id);
+
+/* The calling thread ends: its cache of recent stacks goes. */
+void rm_stackdb_thread_exit(void);
 
 /* Number of distinct stacks stored. */
 uint32_t rm_stackdb_count(void);

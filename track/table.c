@@ -387,25 +387,21 @@ bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
 static size_t walk(struct rm_block *out, size_t cap)
 {
     size_t n = 0;
-    for (size_t a = 0; a < TOP_AREAS; a++) {
-        struct dir *d = atomic_load_explicit(&rm_top[a], memory_order_acquire);
-        if (!d)
-            continue;
-        for (size_t l = 0; l < DIR_LEAVES; l++) {
-            struct leaf *lf = atomic_load_explicit(&d->leaf[l], memory_order_acquire);
-            if (!lf)
+    /* Every leaf through the list (not the directories: 64 Ki entries of
+     * 4 GiB area each, mostly empty, cost a small process's exit report
+     * more than its blocks).  Not in address order: callers sort. */
+    for (struct leaf *lf = atomic_load_explicit(&rm_leaves, memory_order_acquire); lf;
+         lf = lf->next) {
+        for (size_t i = 0; i < LEAF_WORDS; i++) {
+            uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
+            if (!(v & W_LIVE))
                 continue;
-            for (size_t i = 0; i < LEAF_WORDS; i++) {
-                uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
-                if (!(v & W_LIVE))
-                    continue;
-                if (out) {
-                    if (n >= cap)
-                        return n;
-                    out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
-                }
-                n++;
+            if (out) {
+                if (n >= cap)
+                    return n;
+                out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
             }
+            n++;
         }
     }
     pthread_mutex_lock(&ovf_lock);

@@ -32,8 +32,8 @@ size_t rm_table_count(void);
 size_t rm_table_untracked(void);
 void rm_table_note_untracked(void);
 
-/* Copy every record into out (capacity cap); returns the number copied (at
- * most cap).  Takes each shard lock in turn, never all at once. */
+/* Copy every record into out (capacity cap), in no particular order;
+ * returns the number copied (at most cap). */
 size_t rm_table_snapshot(struct rm_block *out, size_t cap);
 
 /* Drop every record (tests). */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include "mem.h"
 #include "fastunwind.h"
+#include "stackdb.h"
+#include "stats.h"
 #include "threads.h"
 
 struct rm_slot {
@@ -50,6 +52,8 @@ static void rm_reg_destroy(void *arg)
     rm_reg_self = NULL;
     rm_reg_state = 2;
     rm_fastunwind_thread_exit();
+    rm_stackdb_thread_exit();
+    rm_stats_thread_exit();
 }
 
 void rm_threads_init(void)

@@ -27,6 +27,7 @@
 #include "profile.h"
 #include "fastunwind.h"
 #include "stackdb.h"
+#include "stats.h"
 #include "unwmem.h"
 #include "symbolize.h"
 #include "table.h"
@@ -491,4 +492,5 @@ void ratmem_track_atfork_child(void)
     rm_dump_reset_child();
     rm_profile_reset_child();
     rm_sample_reset_child();
+    rm_stats_reset_child();
 }

@@ -10,6 +10,7 @@
 #include "fastunwind.h"
 #include "gate.h"
 #include "stackdb.h"
+#include "stats.h"
 #include "unwind.h"
 #include "unwmem.h"
 
@@ -107,6 +108,9 @@ unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_fro
     bool unchanged = false;
     int n = rm_fastunwind_capture_from(buf, max + extra, from, &unchanged);
     *how = n < 0 ? RM_CAPTURE_SLOW : unchanged ? RM_CAPTURE_AGAIN : RM_CAPTURE_FAST;
+    RM_STAT(captures, 1);
+    RM_STAT(again, unchanged);
+    RM_STAT(slow, n < 0);
     if (*how == RM_CAPTURE_AGAIN && skip_again)
         return 0;   /* the caller has the previous capture's result */
     if (n < 0) {
