@@ -24,6 +24,17 @@ import tempfile
 import time
 
 
+def prog_name(driver, name):
+    try:
+        return subprocess.run([driver, f"-print-prog-name={name}"], stdout=subprocess.PIPE,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return name
+
+
+CC1 = prog_name("gcc", "cc1")
+CC1PLUS = prog_name("g++", "cc1plus")
+
 # Debian's own interpreter when present (not a version manager's shim script).
 PYTHON3 = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 
@@ -44,7 +55,7 @@ def make_inputs(tmp, quick):
         for i in range(lines):
             x = (x * 1103515245 + 12345) % 2**31
             f.write(f"{x:010d} line {i} {'abcdefghij'[x % 10] * (x % 30)}\n")
-    funcs = 300 // scale
+    funcs = 250 // scale
     with open(os.path.join(tmp, "gen.c"), "w") as f:
         f.write("#include <string.h>\n#include <stdlib.h>\n")
         for i in range(funcs):
@@ -57,6 +68,71 @@ int f{i}(int x, const char *s) {{
     switch (x & 7) {{ case 0: return {i}; case 1: return x * 3; case 2: return x ^ {i}; default: return (int)v.d; }}
 }}
 """)
+    # cc1 run directly: the compiler proper on the preprocessed file (the
+    # gcc driver spreads a compile over three processes and hides it).
+    subprocess.run(["gcc", "-E", os.path.join(tmp, "gen.c"), "-o", os.path.join(tmp, "gen.i")],
+                   check=True)
+    # cc1plus on an STL-heavy file.
+    with open(os.path.join(tmp, "stl.cc"), "w") as f:
+        f.write("#include <map>\n#include <string>\n#include <vector>\n#include <algorithm>\n"
+                "#include <unordered_map>\n#include <sstream>\n#include <memory>\n#include <set>\n")
+        for i in range(60 // scale):
+            f.write(f"""
+struct R{i} {{ std::string name; std::vector<int> v; std::map<std::string, double> m; }};
+std::string f{i}(const std::vector<R{i}> &in) {{
+    std::unordered_map<std::string, std::set<int>> idx;
+    for (const auto &r : in) for (int x : r.v) idx[r.name].insert(x * {i + 1});
+    std::vector<std::pair<std::string, size_t>> out;
+    for (auto &kv : idx) out.emplace_back(kv.first, kv.second.size());
+    std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) {{ return a.second < b.second; }});
+    std::ostringstream os; for (auto &p : out) os << p.first << '=' << p.second << ';';
+    auto sp = std::make_shared<std::map<int, std::string>>(); (*sp)[{i}] = os.str();
+    return (*sp)[{i}];
+}}
+""")
+    subprocess.run(["g++", "-E", os.path.join(tmp, "stl.cc"), "-o", os.path.join(tmp, "stl.ii")],
+                   check=True)
+    # A multi-threaded C++ program: threads building and dropping maps of
+    # strings at once (libstdc++'s operator new over malloc).
+    with open(os.path.join(tmp, "mt.cc"), "w") as f:
+        f.write("""#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+#include <cstdio>
+#include <cstdlib>
+static unsigned long work(int seed, int n) {
+    unsigned long t = 0;
+    for (int r = 0; r < n; r++) {
+        std::map<std::string, std::vector<int>> m;
+        for (int i = 0; i < 200; i++)
+            m[std::to_string(seed * 7919 + i * 31 + r)].assign(i % 13 + 1, i);
+        for (auto &kv : m) t += kv.first.size() + kv.second.size();
+    }
+    return t;
+}
+int main(int argc, char **argv) {
+    int threads = atoi(argv[1]), n = atoi(argv[2]);
+    std::vector<std::thread> ts; std::vector<unsigned long> out(threads);
+    for (int k = 0; k < threads; k++) ts.emplace_back([&, k] { out[k] = work(k, n); });
+    for (auto &t : ts) t.join();
+    unsigned long s = 0; for (auto v : out) s += v;
+    printf("%lu\\n", s);
+    return 0;
+}
+""")
+    subprocess.run(["g++", "-O2", "-pthread", os.path.join(tmp, "mt.cc"), "-o", os.path.join(tmp, "mt")],
+                   check=True)
+    # A process tree: a shell running many short commands.
+    with open(os.path.join(tmp, "tree.sh"), "w") as f:
+        f.write(f"""i=0
+while [ $i -lt {1000 // scale} ]; do
+    echo "line $i" | sed -e 's/line/l/' | cat > /dev/null
+    i=$((i + 1))
+done
+""")
+    with open(os.path.join(tmp, "one.txt"), "w") as f:
+        f.write("one line\n")
     with open(os.path.join(tmp, "py.py"), "w") as f:
         f.write(f"""
 import json
@@ -87,13 +163,25 @@ def workloads(builddir, tmp, quick):
         ("sort", ["sort", os.path.join(tmp, "sort.txt"), "-o", os.path.join(tmp, "sorted.txt")], {"LC_ALL": "C"}),
         ("gcc -O2 -c", ["gcc", "-O2", "-c", os.path.join(tmp, "gen.c"), "-o", os.path.join(tmp, "gen.o")], {}),
         ("perl", ["perl", os.path.join(tmp, "pl.pl")], {}),
+        ("cc1 -O2", [CC1, "-quiet", "-O2", os.path.join(tmp, "gen.i"), "-o", os.path.join(tmp, "gen.s")], {}),
+        ("cc1plus -O1", [CC1PLUS, "-quiet", "-O1", os.path.join(tmp, "stl.ii"), "-o",
+                         os.path.join(tmp, "stl.s")], {}),
+        ("c++ 4 threads", [os.path.join(tmp, "mt"), "4", "300" if quick else "3000"], {}),
+        ("sh tree", ["sh", os.path.join(tmp, "tree.sh")], {}),
     ]
 
 
+COUNTERS = ("captures", "captures_reused", "captures_libunwind", "frames_walked",
+            "frames_remembered", "intern_cached", "intern_locked")
+
+
 def read_reports(d):
-    """Sum report_seconds, and take the largest distinct_stacks and
-    tracker_peak_bytes, over the JSON reports in d (one per process)."""
+    """Sum report_seconds and the tracker's counters, and take the largest
+    distinct_stacks and tracker_peak_bytes, over the JSON reports in d (one
+    per process)."""
     secs, stacks, peak, live = 0.0, 0, 0, 0
+    counts = dict.fromkeys(COUNTERS, 0)
+    counts["processes"] = 0
     for f in glob.glob(os.path.join(d, "r.*")):
         try:
             with open(f) as fh:
@@ -101,12 +189,16 @@ def read_reports(d):
             sm = rep["summary"]
         except (OSError, ValueError, KeyError):
             continue
+        finally:
+            os.unlink(f)
         secs += rep.get("report_seconds", 0.0)
         stacks = max(stacks, sm.get("distinct_stacks", 0))
         peak = max(peak, sm.get("tracker_peak_bytes", 0))
         live = max(live, sm.get("live_blocks", 0))
-        os.unlink(f)
-    return secs, stacks, peak, live
+        for k in COUNTERS:
+            counts[k] += sm.get(k, 0)
+        counts["processes"] += 1
+    return secs, stacks, peak, live, counts
 
 
 def run_once(cmd, env):
@@ -155,6 +247,7 @@ def main():
         results = {}
         failed = {}
         tracker = {}
+        counters = {}
         for name, cmd, extra in wls:
             for r in range(args.rounds):
                 order = configs[r % len(configs):] + configs[:r % len(configs)]
@@ -168,8 +261,9 @@ def main():
                     for f in glob.glob(os.path.join(repdir, "p.*")):
                         os.unlink(f)   # the sample=512K runs' profiles
                     if cname == "leaks=1":
-                        secs, stacks, peak, live = read_reports(repdir)
+                        secs, stacks, peak, live, counts = read_reports(repdir)
                         tracker.setdefault(name, []).append((secs / wall, stacks, peak, live))
+                        counters[name] = counts
         names = [c[0] for c in configs if c[0] != "bare"]
         print(f"ratmem benchmark: {args.rounds} round(s), configurations alternating; each cell is the median")
         print("over rounds of the ratio to the bare run of the same round (pairs within a round cancel slow")
@@ -203,6 +297,23 @@ def main():
                   f"{statistics.median(x[1] for x in rows):>10.0f}"
                   f"{statistics.median(x[2] for x in rows) / 2**20:>10.1f}"
                   f"{statistics.median(x[3] for x in rows):>10.0f}")
+        print()
+        print("leaks=1 stack capture, per workload (last round, all processes): captures; reused = the")
+        print("previous capture's frames found again (its stack id reused, nothing walked or interned);")
+        print("walked / remembered = frames per capture unwound by rule / taken from the previous capture")
+        print("and checked in place; libunwind = captures the fast unwinder gave up on; locked = captures")
+        print("interned under a shard lock (not in the thread's cache of recent stacks)")
+        print(f"{'workload':<16}{'procs':>7}{'captures':>11}{'reused %':>10}{'walked':>8}{'rememb.':>9}"
+              f"{'libunwind':>10}{'locked %':>10}")
+        for name, _, _ in wls:
+            c = counters.get(name)
+            if not c or not c["captures"]:
+                continue
+            n = c["captures"]
+            print(f"{name:<16}{c['processes']:>7}{n:>11}{100 * c['captures_reused'] / n:>10.1f}"
+                  f"{c['frames_walked'] / n:>8.1f}{c['frames_remembered'] / n:>9.1f}"
+                  f"{c['captures_libunwind']:>10}{100 * c['intern_locked'] / n:>10.1f}")
+        per_process(base_env, configs, args, repdir, tmp)
         micro(builddir, shim, base_env, args, repdir)
     os.rmdir(repdir)
     # The shim must never change a program's outcome: fail when a shim run
@@ -216,6 +327,35 @@ def main():
 def paired(runs, bare, k):
     """Median over rounds of runs[i][k] / bare[i][k] (round i of each)."""
     return statistics.median(r[k] / b[k] for r, b in zip(runs, bare) if b[k] > 0)
+
+
+def per_process(base_env, configs, args, repdir, tmp):
+    """Start-up and exit cost of one process: /bin/true and sed on a
+    one-line file, many runs per configuration, alternating."""
+    runs = 20 if args.quick else 100
+    progs = [("/bin/true", ["/bin/true"]),
+             ("sed", ["sed", "-e", "s/one/two/", os.path.join(tmp, "one.txt")])]
+    print()
+    print(f"per process (median of {runs * args.rounds} runs each, configurations alternating; ms and the")
+    print("difference to bare; leaks=1 writes its JSON report)")
+    names = [c[0] for c in configs]
+    print(f"{'program':<16}" + "".join(f"{n:>18}" for n in names))
+    for label, cmd in progs:
+        times = {n: [] for n in names}
+        for r in range(args.rounds * runs):
+            for cname, cenv in configs:
+                t0 = time.perf_counter()
+                subprocess.run(cmd, env=dict(base_env, **cenv), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                times[cname].append(time.perf_counter() - t0)
+            for f in glob.glob(os.path.join(repdir, "*")):
+                os.unlink(f)
+        med = {n: 1000 * statistics.median(v) for n, v in times.items()}
+        row = f"{label:<16}"
+        for n in names:
+            cell = f"{med[n]:.2f}" if n == "bare" else f"{med[n]:.2f} (+{med[n] - med['bare']:.2f})"
+            row += f"{cell:>18}"
+        print(row)
 
 
 def micro(builddir, shim, base_env, args, repdir):

@@ -567,10 +567,13 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     lo = sp;
     if (from && (from->cfa < lo || from->cfa > hi))
         return -1;
-    /* New frames are kept here until they are merged into the memory. */
+    /* The new frames are built here; the memory (tc) is read while
+     * walking and rewritten at the end. */
     uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
+    const uintptr_t *ocfa = tc->cfa, *ora = tc->ra, *obp = tc->bp;
+    const unsigned on = tc->nframes;
     unsigned n = 0, k = 0;
-    bool complete = false, matching = tc->nframes > 0;
+    bool complete = false, matching = on > 0, first_match = true;
     uintptr_t look = ip;   /* the first pc is not a return address */
     while (n < max) {
         uintptr_t cfa, ra;
@@ -609,75 +612,71 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         if (!matching)
             continue;
         /* A remembered frame?  Remembered CFAs grow with k, as ours do. */
-        while (k < tc->nframes && tc->cfa[k] < cfa)
+        while (k < on && ocfa[k] < cfa)
             k++;
-        if (k >= tc->nframes) {
+        if (k >= on) {
             matching = false;
             continue;
         }
-        if (tc->cfa[k] != cfa || tc->ra[k] != ra)
+        if (ocfa[k] != cfa || ora[k] != ra)
             continue;
         /* The older frames whose return-address slots still hold the
          * remembered values are the same. */
         unsigned m = k + 1, room = max - n;
-        unsigned last = tc->nframes - (k + 1) > room ? k + room : tc->nframes - 1;
-        if (m <= last && tc->cfa[m] - 8 >= lo && tc->cfa[last] <= hi) {
+        unsigned last = on - (k + 1) > room ? k + room : on - 1;
+        if (m <= last && ocfa[m] - 8 >= lo && ocfa[last] <= hi) {
             /* The remembered CFAs grow: the first and last bound them all.
              * Four slots a step while they all hold their values. */
-            const uintptr_t *cf = tc->cfa, *rv = tc->ra;
             while (m + 3 <= last &&
-                   ((*(const uintptr_t *)(cf[m] - 8) ^ rv[m]) |
-                    (*(const uintptr_t *)(cf[m + 1] - 8) ^ rv[m + 1]) |
-                    (*(const uintptr_t *)(cf[m + 2] - 8) ^ rv[m + 2]) |
-                    (*(const uintptr_t *)(cf[m + 3] - 8) ^ rv[m + 3])) == 0)
+                   ((*(const uintptr_t *)(ocfa[m] - 8) ^ ora[m]) |
+                    (*(const uintptr_t *)(ocfa[m + 1] - 8) ^ ora[m + 1]) |
+                    (*(const uintptr_t *)(ocfa[m + 2] - 8) ^ ora[m + 2]) |
+                    (*(const uintptr_t *)(ocfa[m + 3] - 8) ^ ora[m + 3])) == 0)
                 m += 4;
-            while (m <= last && *(const uintptr_t *)(cf[m] - 8) == rv[m])
+            while (m <= last && *(const uintptr_t *)(ocfa[m] - 8) == ora[m])
                 m++;
         }
         unsigned same = m - k - 1;
         RM_STAT(remembered, same);
-        /* The previous capture again: its frames in the same places and
-         * every remembered one still there. */
-        bool again = n == k + 1 && m == tc->nframes;
-        for (unsigned i = 0; again && i < n; i++)
-            again = pc[i] == tc->ra[i];
-        memcpy(&pc[n], &tc->ra[k + 1], same * sizeof *pc);
-        /* Slide the remembered frames k+1..m-1 to follow ours (new index
-         * n..n+same-1), then put ours in front. */
-        if (n != k + 1) {
-            memmove(&tc->cfa[n], &tc->cfa[k + 1], same * sizeof *tc->cfa);
-            memmove(&tc->ra[n], &tc->ra[k + 1], same * sizeof *tc->ra);
-            memmove(&tc->bp[n], &tc->bp[k + 1], same * sizeof *tc->bp);
-        }
-        for (unsigned i = 0; i < n; i++) {
-            tc->cfa[i] = ncfa[i];
-            tc->ra[i] = pc[i];
-            tc->bp[i] = nbp[i];
-        }
-        bool was_complete = tc->complete && m == tc->nframes;
-        n += same;
-        tc->nframes = n;
-        tc->complete = was_complete;
-        if (n >= max || was_complete) {
+        bool done = n + same >= max || (tc->complete && m == on);
+        if (done && first_match && n == k + 1) {
+            /* The remembered frames from k on stay where they are: only
+             * ours replace 0..k.  The previous capture again when ours are
+             * the remembered ones. */
+            bool again = m == on;
+            for (unsigned i = 0; i < n; i++) {
+                again = again && pc[i] == ora[i];
+                tc->cfa[i] = ncfa[i];
+                tc->ra[i] = pc[i];
+                tc->bp[i] = nbp[i];
+            }
             *unchanged = again;
+            if (!again)
+                memcpy(&pc[n], &ora[n], same * sizeof *pc);
+            n += same;
+            tc->nframes = n;
+            tc->complete = tc->complete && m == on;
             return (int)n;
         }
-        /* Changed from frame m on, or the memory ends: unwind on from the
-         * last frame taken, without the memory. */
-        matching = false;
-        sp = tc->cfa[n - 1];
-        bp = tc->bp[n - 1];
-        look = pc[n - 1] - 1;
-        for (unsigned i = 0; i < n; i++) {
-            ncfa[i] = tc->cfa[i];
-            nbp[i] = tc->bp[i];
+        first_match = false;
+        memcpy(&pc[n], &ora[k + 1], same * sizeof *pc);
+        memcpy(&ncfa[n], &ocfa[k + 1], same * sizeof *ncfa);
+        memcpy(&nbp[n], &obp[k + 1], same * sizeof *nbp);
+        n += same;
+        if (done) {
+            complete = tc->complete && m == on;
+            break;
         }
+        /* Changed at frame m (or the memory ends): unwind on by rule from
+         * the last frame taken; later frames may be remembered again. */
+        k = m;
+        sp = ncfa[n - 1];
+        bp = nbp[n - 1];
+        look = pc[n - 1] - 1;
     }
-    for (unsigned i = 0; i < n; i++) {
-        tc->cfa[i] = ncfa[i];
-        tc->ra[i] = pc[i];
-        tc->bp[i] = nbp[i];
-    }
+    memcpy(tc->cfa, ncfa, n * sizeof *ncfa);
+    memcpy(tc->ra, pc, n * sizeof *pc);
+    memcpy(tc->bp, nbp, n * sizeof *nbp);
     tc->nframes = n;
     tc->complete = complete;
     return (int)n;
