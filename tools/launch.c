@@ -448,6 +448,11 @@ int ratmem_launch_main(int argc, char **argv)
         snprintf(dirbuf, sizeof dirbuf, "%s/ratmem-run.XXXXXX", tmp);
         if (!mkdtemp(dirbuf))
             die("cannot create a run directory in %s: %s", tmp, strerror(errno));
+        /* Absolute: the processes of the run may change directory. */
+        char *abs = realpath(dirbuf, NULL);
+        if (abs && strlen(abs) < sizeof dirbuf && !strchr(abs, ':'))
+            strcpy(dirbuf, abs);
+        free(abs);
         run.dir = dirbuf;
         sb_add(&all, "run_dir=", dirbuf);
         run.report = opt_value(all.s, "report");

@@ -29,6 +29,28 @@ static json_t *load(const char *dir, const char *id, const char *ext)
     return json_load_file(path, 0, NULL);
 }
 
+/* The JSON lines of dir/name, each parsed (a line that does not parse, a
+ * record cut short, is left out); an array, empty when there is none. */
+static json_t *load_lines(const char *dir, const char *name)
+{
+    char path[PATH_MAX + 128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    json_t *lines = json_array();
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return lines;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_t *v = json_loads(line, 0, NULL);
+        if (v)
+            json_array_append_new(lines, v);
+    }
+    free(line);
+    fclose(f);
+    return lines;
+}
+
 static long long num(const json_t *o, const char *key, long long dflt)
 {
     json_t *v = json_object_get(o, key);
@@ -187,9 +209,13 @@ int tree_collect(const struct run *r, struct tree *t)
         int gen;
         if (sscanf(p->id, "%lld-%d", &pid, &gen) != 2)
             continue;
-        p->start = load(r->dir, p->id, "start");
-        if (!json_is_object(p->start)) {
+        /* Its start record, and the exit status on the next line. */
+        json_t *lines = load_lines(r->dir, e->d_name);
+        p->start = json_incref(json_array_get(lines, 0));
+        json_t *ex = json_array_get(lines, 1);
+        if (!json_is_object(p->start) || json_object_get(p->start, "status")) {
             json_decref(p->start);
+            json_decref(lines);
             continue;
         }
         p->pid = pid;
@@ -204,18 +230,18 @@ int tree_collect(const struct run *r, struct tree *t)
             json_decref(p->report);
             p->report = NULL;
         }
-        json_t *ex = load(r->dir, p->id, "exit");
         if (json_is_integer(json_object_get(ex, "status"))) {
             p->end = END_EXIT;
             p->code = (int)num(ex, "status", 0);
         } else {
             p->end = END_UNKNOWN;
         }
-        json_decref(ex);
+        json_decref(lines);
         t->n++;
     }
     if (d)
         closedir(d);
+    json_t *reaped = r->dir ? load_lines(r->dir, "reaped") : json_array();
     for (size_t i = 0; i < t->n; i++) {
         struct proc *p = &t->p[i];
         if (p->end == END_EXIT)
@@ -236,12 +262,10 @@ int tree_collect(const struct run *r, struct tree *t)
                 st = r->reaped[k].status;
                 break;
             }
-        if (st < 0) {
-            char name[64];
-            snprintf(name, sizeof name, "%lld", p->pid);
-            json_t *rp = load(r->dir, name, "reaped");
-            st = (int)num(rp, "wait_status", -1);
-            json_decref(rp);
+        for (size_t k = json_array_size(reaped); st < 0 && k-- > 0;) {
+            json_t *rp = json_array_get(reaped, k);
+            if (num(rp, "pid", -1) == p->pid)
+                st = (int)num(rp, "wait_status", -1);
         }
         if (st >= 0 && (WIFSIGNALED(st) || WIFEXITED(st))) {
             p->end = WIFSIGNALED(st) ? END_SIGNAL : END_EXIT;
@@ -250,6 +274,7 @@ int tree_collect(const struct run *r, struct tree *t)
         if (p->end == END_UNKNOWN && running(p->pid))
             p->end = END_RUNNING;
     }
+    json_decref(reaped);
     qsort(t->p, t->n, sizeof *t->p, by_start);
     for (size_t i = 0; i < t->n; i++) {
         struct proc *p = &t->p[i];

@@ -4,12 +4,13 @@
  * the launcher), one set per process image, named by ID = "PID-N" (N = 0,
  * 1, ...: the images a process id runs through exec, in order):
  *   ID.start  {"pid", "ppid", "exe", "argv", "start_ms", "forked",
- *              "tracked", "skipped"}      written at start-up
+ *              "tracked", "skipped"}      a line written at start-up, and
+ *             {"status": N}               a second line when exit() is called
  *   ID.json   the process's own JSON leak report (written as ID.json.tmp
  *             and renamed)                 written at exit, tracked only
- *   ID.exit   {"status": N}                written when exit() is called
- *   PID.reaped {"wait_status": N}          written by the process that reaped
- *             process PID with a wait call (as waitpid(2) gives it)
+ *   reaped    {"pid": P, "wait_status": N} a line for each child that a
+ *             process of the run reaped with a wait call (as waitpid(2)
+ *             gives it), all processes appending to one file
  * A process that ends otherwise (a signal, _exit, exec) leaves no exit
  * record; the launcher tells these apart.  Every file is opened O_CLOEXEC,
  * O_NOFOLLOW, mode 0600 and closed at once: nothing stays in the program's
@@ -140,15 +141,18 @@ static void exe_path(char *buf, size_t cap)
 }
 
 /* Create dir/name (O_EXCL unless replace), write out's buffer, close. */
-static int open_record(const char *name, bool excl, struct work *w)
+/* Open dir/name for writing, flags O_CREAT|O_EXCL (a new record) or
+ * O_APPEND (a line added, to a record of this process or the shared
+ * "reaped" file: one write(2) of a short line each, whole under O_APPEND;
+ * creating few files keeps the cost per process low). */
+static int open_record(const char *name, int flags, struct work *w)
 {
     int n = snprintf(w->path, sizeof w->path, "%s/%s", rm_run.o->run_dir, name);
     if (n < 0 || (size_t)n >= sizeof w->path)
         return -1;
     int fd;
     do
-        fd = ratmem_fd_open(w->path, O_WRONLY | O_CREAT | O_NOFOLLOW |
-                  (excl ? O_EXCL : O_TRUNC), 0600);
+        fd = ratmem_fd_open(w->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | flags, 0600);
     while (fd < 0 && errno == EINTR);
     return fd;
 }
@@ -163,7 +167,7 @@ static void start_record(void)
         char name[64];
         snprintf(rm_run.id, sizeof rm_run.id, "%d-%d", (int)getpid(), n);
         snprintf(name, sizeof name, "%s.start", rm_run.id);
-        fd = open_record(name, true, w);
+        fd = open_record(name, O_CREAT | O_EXCL, w);
         if (fd < 0 && errno != EEXIST)
             break;
     }
@@ -250,8 +254,8 @@ void rm_run_exited(int status)
     if (!w)
         return;
     char name[64];
-    snprintf(name, sizeof name, "%s.exit", rm_run.id);
-    int fd = open_record(name, false, w);
+    snprintf(name, sizeof name, "%s.start", rm_run.id);
+    int fd = open_record(name, O_APPEND, w);
     if (fd >= 0) {
         rm_out_init(&w->out, fd);
         rm_out_str(&w->out, "{\"status\": ");
@@ -270,12 +274,12 @@ void rm_run_reaped(int pid, int status)
     struct work *w = rm_mem_map_scratch(sizeof *w);
     if (!w)
         return;
-    char name[64];
-    snprintf(name, sizeof name, "%d.reaped", pid);
-    int fd = open_record(name, false, w);
+    int fd = open_record("reaped", O_CREAT | O_APPEND, w);
     if (fd >= 0) {
         rm_out_init(&w->out, fd);
-        rm_out_str(&w->out, "{\"wait_status\": ");
+        rm_out_str(&w->out, "{\"pid\": ");
+        rm_out_u64(&w->out, (uint64_t)(unsigned)pid);
+        rm_out_str(&w->out, ", \"wait_status\": ");
         rm_out_u64(&w->out, (uint64_t)(unsigned)status);
         rm_out_str(&w->out, "}\n");
         rm_out_flush(&w->out);
