@@ -22,7 +22,7 @@
 # RATMEM_SKIP_DEB=1 skips it too.  Concurrent runs on one machine take turns
 # (flock).
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 PKGS="libratmem0 libratmem-dev ratmem"
 
 skip() { echo "deb-install: skipped: $*"; exit 77; }
@@ -134,6 +134,15 @@ if [ $rc = 0 ] && [ "$(cat out)" = 45 ] && grep -q '^ratmem: .*leak' err; then
     pass "LD_PRELOAD=$SHIM python3 prints 45 with a leak report"
 else
     fail "LD_PRELOAD by hand: status $rc, stdout '$(cat out)', stderr:"; cat err
+fi
+# The documented LD_PRELOAD path (README, libratmem-preload(7)) is the
+# packaged one; the docs name amd64's.
+if [ "$triplet" = x86_64-linux-gnu ]; then
+    docs=""
+    zcat /usr/share/doc/ratmem/README.gz | grep -qF "LD_PRELOAD=$SHIM" || docs="$docs README"
+    run MANWIDTH=200 man 7 libratmem-preload 2>/dev/null | grep -qF "LD_PRELOAD=$SHIM" || docs="$docs libratmem-preload(7)"
+    [ -z "$docs" ] && pass "README and libratmem-preload(7) name LD_PRELOAD=$SHIM" \
+        || fail "LD_PRELOAD=$SHIM not named in the installed$docs"
 fi
 v=$(run ratmem --version 2>&1)
 [ "$v" = "ratmem $version" ] && pass "ratmem --version: $v" || fail "ratmem --version: '$v'"
