@@ -9,6 +9,7 @@
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,15 +35,33 @@ struct rm_symbolizer {
 /* The files libdw opens stay open until the report ends: each is opened
  * (or moved) close-on-exec above the program's descriptors (fdhigh.h), not
  * in the lowest free numbers libdw's own open() would take. */
+/* A regular file opened read-only (O_NONBLOCK: a FIFO or device put in a
+ * module's place must not hang the report), or -1. */
+static int open_regular(const char *path)
+{
+    int fd = ratmem_fd_open(path, O_RDONLY | O_NONBLOCK, 0);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
 static int find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
                     char **file_name, Elf **elfp)
 {
-    if (modname && modname[0] == '/') {
-        int fd = ratmem_fd_open(modname, O_RDONLY, 0);
+    struct stat st;
+    /* What dwfl_linux_proc_find_elf does for a regular file, with the
+     * descriptor high; the rest (deleted files, devices) is left to it. */
+    if (modname && modname[0] == '/' && stat(modname, &st) == 0 && S_ISREG(st.st_mode)) {
+        int fd = open_regular(modname);
         if (fd >= 0) {
             *file_name = strdup(modname);
-            *elfp = NULL;
-            return fd;
+            if (*file_name)
+                return fd;
+            close(fd);
+            return -1;
         }
     }
     return ratmem_fd_high(dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp));
@@ -85,7 +104,7 @@ static int report_maps(Dwfl *dwfl)
  * captured while it was loaded still resolve. */
 static void report_gone(void *arg, const char *path, uintptr_t bias)
 {
-    int fd = ratmem_fd_open(path, O_RDONLY, 0);
+    int fd = open_regular(path);
     if (fd >= 0 && !dwfl_report_elf((Dwfl *)arg, path, path, fd, bias, false))
         close(fd);
 }
