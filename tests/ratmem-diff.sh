@@ -124,7 +124,8 @@ bad "a frame that is a string" "$R" '{"ratmem_report": 1, "leaks": [{"bytes": 1,
 usage() {
     name=$1; shift
     $D "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
-    [ $rc = 2 ] && [ "$(grep -c '^ratmem diff: ' "$TMP/err")" = 1 ] && pass "$name: exit 2" \
+    [ $rc = 2 ] && [ "$(grep -c '^ratmem diff: ' "$TMP/err")" = 1 ] && [ "$(wc -l <"$TMP/err")" = 1 ] \
+        && [ ! -s "$TMP/out" ] && pass "$name: exit 2, one line" \
         || { fail "$name (exit $rc)"; cat "$TMP/err"; }
 }
 usage "missing file" "$TMP/old.json" "$TMP/nosuch.json"

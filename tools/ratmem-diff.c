@@ -304,14 +304,11 @@ int ratmem_diff_main(int argc, char **argv)
                 die("bad value for --frames: '%s' (expected 0 to 256)", a + 9);
             max_frames = v ? (size_t)v : SIZE_MAX;
         } else {
-            usage(stderr);
-            die("unknown option: %s", a);
+            die("unknown option: %s (ratmem diff --help)", a);
         }
     }
-    if (argc - i != 2) {
-        usage(stderr);
-        die("expected two files, OLD.json and NEW.json");
-    }
+    if (argc - i != 2)
+        die("expected two files, OLD.json and NEW.json (ratmem diff --help)");
     struct rm_doc *old = load(argv[i]), *new = load(argv[i + 1]);
     add(old, false);
     add(new, true);
