@@ -120,6 +120,7 @@ bad "no leaks array" "$R" '{"ratmem_report": 1}'
 bad "a group without bytes" "$R" '{"ratmem_report": 1, "leaks": [{"blocks": 1, "frames": []}]}'
 bad "negative bytes" "$R" '{"ratmem_report": 1, "leaks": [{"bytes": -1, "blocks": 1, "frames": []}]}'
 bad "a frame that is a string" "$R" '{"ratmem_report": 1, "leaks": [{"bytes": 1, "blocks": 1, "frames": ["x"]}]}'
+bad "sizes that would overflow" "more than 2^53" '{"ratmem_report": 1, "leaks": [{"bytes": 9223372036854775807, "blocks": 1, "frames": []}, {"bytes": 9223372036854775807, "blocks": 1, "frames": []}]}'
 
 usage() {
     name=$1; shift

@@ -245,6 +245,13 @@ bad "another tool's JSON" "$TMP/foreign.json" 'not a ratmem report'
 bad "empty file" "$TMP/empty.json" 'the file is empty'
 bad "truncated gzip" "$TMP/trunc.json.gz" 'not valid gzip data'
 bad "missing file" "$TMP/nosuch.json" 'No such file or directory'
+bad "a directory" "$TMP" 'Is a directory'
+bad "/dev/null" /dev/null 'the file is empty'
+printf '{"ratmem_report": 1, "leaks": [%s, %s]}\n' \
+    '{"kind": "direct", "bytes": 9223372036854775807, "blocks": 1, "frames": [{"function": "a"}]}' \
+    '{"kind": "direct", "bytes": 9223372036854775807, "blocks": 1, "frames": [{"function": "b"}]}' \
+    >"$TMP/huge.json"
+bad "sizes that would overflow" "$TMP/huge.json" 'more than 2^53 bytes'
 
 # Output errors: no partial file; usage errors.
 "$R" report -o "$TMP/no/dir/x.txt" "$TMP/deep.json" 2>"$TMP/e"; rc=$?

@@ -17,6 +17,13 @@
 /* Documents larger than this (after gunzip) are refused. */
 #define DOC_MAX_BYTES ((size_t)4 << 30)
 
+/* The bytes (and blocks, and their estimates) of all the groups of one
+ * document (a tree's processes' and merged ones together) add up to at
+ * most this, 2^53 (8 PiB: more than any address space, and what a
+ * JavaScript number holds exactly): every sum the writers and diff make
+ * then stays far from overflow. */
+#define DOC_MAX_TOTAL (1LL << 53)
+
 static void say(const char *prog, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void say(const char *prog, const char *name, const char *fmt, ...)
@@ -225,6 +232,7 @@ static uint64_t addr_field(const json_t *o, const char *key, const char **text)
 struct ctx {
     const char *prog, *name;
     struct rm_doc *doc;
+    long long total[4]; /* bytes, blocks and their estimates so far (DOC_MAX_TOTAL) */
 };
 
 static void bad(struct ctx *c, const char *why)
@@ -265,6 +273,15 @@ static int load_groups(struct ctx *c, json_t *arr, struct rm_doc_group **out, si
             *nout = i;
             bad(c, "a group without bytes, blocks and frames");
             return -1;
+        }
+        long long vals[4] = { og->bytes, og->blocks, og->est_bytes, og->est_blocks };
+        for (int v = 0; v < 4; v++) {
+            if (vals[v] > DOC_MAX_TOTAL - c->total[v]) {
+                *nout = i;
+                bad(c, "groups of more than 2^53 bytes or blocks in all");
+                return -1;
+            }
+            c->total[v] += vals[v] > 0 ? vals[v] : 0;
         }
         size_t nf = json_array_size(fr);
         og->frames = calloc(nf ? nf : 1, sizeof *og->frames);
@@ -396,7 +413,7 @@ struct rm_doc *rm_doc_parse(const void *data, size_t len, const char *name, cons
 {
     const unsigned char *b = data;
     unsigned char *plain = NULL;
-    struct ctx c = { prog, name, NULL };
+    struct ctx c = { prog, name, NULL, { 0, 0, 0, 0 } };
     if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
         const char *why = "";
         size_t n;

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdbool.h>
@@ -109,6 +110,16 @@ static void sampled_line(FILE *o, long long mean)
                 mean, mean);
 }
 
+/* Two summary values added (a document's own numbers: kept from
+ * overflowing, as the groups' are by the reader). */
+static long long sum2(const json_t *s, const char *a, const char *b)
+{
+    long long r;
+    if (__builtin_add_overflow(rm_doc_sum(s, a, 0), rm_doc_sum(s, b, 0), &r))
+        return rm_doc_sum(s, a, 0) > 0 ? LLONG_MAX : LLONG_MIN;
+    return r;
+}
+
 static void shown_group(FILE *o, const struct rm_doc_group *g)
 {
     text_group(o, g, rm_doc_bytes(g), rm_doc_blocks(g), false);
@@ -148,8 +159,8 @@ static void text_report(FILE *o, const struct rm_doc_proc *p, const struct rm_fi
                 rm_doc_sum(s, "sequence", 0), lb, ln);
         return;
     }
-    long long lb = rm_doc_sum(s, "direct_bytes", 0) + rm_doc_sum(s, "indirect_bytes", 0);
-    long long ln = rm_doc_sum(s, "direct_blocks", 0) + rm_doc_sum(s, "indirect_blocks", 0);
+    long long lb = sum2(s, "direct_bytes", "indirect_bytes");
+    long long ln = sum2(s, "direct_blocks", "indirect_blocks");
     long long rb = rm_doc_sum(s, "reachable_bytes", 0), rn = rm_doc_sum(s, "reachable_blocks", 0);
     if (sampled > 0) {
         long long e[4] = { 0, 0, 0, 0 };
