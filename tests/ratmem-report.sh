@@ -252,6 +252,13 @@ printf '{"ratmem_report": 1, "leaks": [%s, %s]}\n' \
     '{"kind": "direct", "bytes": 9223372036854775807, "blocks": 1, "frames": [{"function": "b"}]}' \
     >"$TMP/huge.json"
 bad "sizes that would overflow" "$TMP/huge.json" 'more than 2^53 bytes'
+# The output is never one of the inputs (it would be renamed over it).
+cp "$TMP/deep.json" "$TMP/same.json"
+"$R" report -o "$TMP/same.json" "$TMP/same.json" >"$TMP/o" 2>"$TMP/e"; rc=$?
+"$R" report --base "$TMP/same.json" -o "$TMP/same.json" "$TMP/deep.json" 2>>"$TMP/e"; rc2=$?
+[ $rc = 2 ] && [ $rc2 = 2 ] && [ "$(grep -c 'is also an input' "$TMP/e")" = 2 ] \
+    && [ "$(wc -l <"$TMP/e")" = 2 ] && cmp -s "$TMP/deep.json" "$TMP/same.json" && [ ! -e "$TMP/same.json.tmp" ] \
+    && pass "-o an input: refused, the input kept" || { fail "-o an input (exit $rc, $rc2)"; cat "$TMP/e"; }
 
 # Output errors: no partial file; usage errors.
 "$R" report -o "$TMP/no/dir/x.txt" "$TMP/deep.json" 2>"$TMP/e"; rc=$?

@@ -422,6 +422,22 @@ int ratmem_report_main(int argc, char **argv)
     if (fmt == F_NONE)
         fmt = outpath ? fmt_of_path(outpath) : F_TEXT;
 
+    /* The output must not replace an input: OUT would be renamed over
+     * the very document it was drawn from. */
+    struct stat ost, ist;
+    if (outpath && stat(outpath, &ost) == 0 && S_ISREG(ost.st_mode)) {
+        for (int k = -1; k < nfiles; k++) {
+            const char *in = k < 0 ? basepath : argv[i + k];
+            if (in && strcmp(in, "-") != 0 && stat(in, &ist) == 0 && ist.st_dev == ost.st_dev &&
+                ist.st_ino == ost.st_ino) {
+                fprintf(stderr, "%s: %s: is also an input; write the output elsewhere\n", prog,
+                        outpath);
+                free(pids);
+                return 2;
+            }
+        }
+    }
+
     int rc = 2;
     struct rm_doc **docs = calloc((size_t)nfiles + 1, sizeof *docs);
     struct rm_doc *base = NULL;
