@@ -47,7 +47,8 @@ sites: the exact live bytes/objects per site (blocks of 64 KiB at a rate of
 nothing live, "-" for no sample at all.
 
 header: the four sample types of Go's heap profile, period = RATE with
-period type space/bytes, and a comment naming the rate.
+period type space/bytes, a comment naming the rate, and build IDs on the
+mappings.
 
 Exit status 1 with the reasons on stdout when a check fails."""
 import json
@@ -177,6 +178,9 @@ def header(prof, rate):
         bad.append("default type %s" % prof["default"])
     if not prof["time_nanos"]:
         bad.append("no time")
+    ids = [fr.get("build_id") for smp in prof["samples"] for fr in smp["stack"] if fr.get("module")]
+    if not ids or not any(ids):
+        bad.append("no frame's mapping has a build ID")
     return bad
 
 

@@ -10,6 +10,7 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,76 @@ struct inuse {
 static int64_t round_i64(double v)
 {
     return v <= 0 ? 0 : v >= 9.2e18 ? INT64_MAX : (int64_t)(v + 0.5);
+}
+
+/* Loaded objects with a GNU build-id note: their address ranges and the
+ * id in hex, for the profile's mappings (profilers match their symbols by
+ * it).  Read from the notes in memory, at most RM_MODS objects. */
+#define RM_MODS 512
+struct mod {
+    uintptr_t lo, hi;
+    char id[41];
+};
+struct mods {
+    struct mod *m;
+    size_t n;
+};
+
+static int each_mod(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    struct mods *ms = arg;
+    if (ms->n >= RM_MODS)
+        return 1;
+    struct mod *m = &ms->m[ms->n];
+    m->lo = UINTPTR_MAX;
+    m->hi = 0;
+    m->id[0] = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD) {
+            if (a < m->lo)
+                m->lo = a;
+            if (a + ph->p_memsz > m->hi)
+                m->hi = a + ph->p_memsz;
+        } else if (ph->p_type == PT_NOTE && !m->id[0]) {
+            const unsigned char *n = (const unsigned char *)a, *end = n + ph->p_memsz;
+            while (n + 12 <= end) {
+                uint32_t namesz, descsz, type;
+                memcpy(&namesz, n, 4);
+                memcpy(&descsz, n + 4, 4);
+                memcpy(&type, n + 8, 4);
+                const unsigned char *name = n + 12;
+                const unsigned char *desc = name + ((namesz + 3) & ~3u);
+                const unsigned char *next = desc + ((descsz + 3) & ~3u);
+                if (next > end || next < n)
+                    break;
+                if (type == NT_GNU_BUILD_ID && namesz == 4 && memcmp(name, "GNU", 4) == 0 &&
+                    descsz > 0 && descsz <= 20) {
+                    static const char hex[] = "0123456789abcdef";
+                    for (uint32_t k = 0; k < descsz; k++) {
+                        m->id[2 * k] = hex[desc[k] >> 4];
+                        m->id[2 * k + 1] = hex[desc[k] & 15];
+                    }
+                    m->id[2 * descsz] = 0;
+                    break;
+                }
+                n = next;
+            }
+        }
+    }
+    if (m->lo < m->hi && m->id[0])
+        ms->n++;
+    return 0;
+}
+
+static const char *build_id_of(const struct mods *ms, uintptr_t pc)
+{
+    for (size_t i = 0; i < ms->n; i++)
+        if (pc >= ms->m[i].lo && pc < ms->m[i].hi)
+            return ms->m[i].id;
+    return NULL;
 }
 
 static const struct rm_pprof_type types[] = {
@@ -85,6 +156,9 @@ static int build(struct rm_pprof *p)
     struct inuse *in = rm_mem_map_scratch(ibytes);
     struct rm_pprof_frame *fr = rm_mem_map_scratch(RM_STACK_MAX_DEPTH * sizeof *fr);
     struct rm_symbolizer *sy = NULL;
+    struct mods ms = { rm_mem_map_scratch(RM_MODS * sizeof(struct mod)), 0 };
+    if (ms.m)
+        dl_iterate_phdr(each_mod, &ms);
     if (!b || !in || !fr) {
         errno = ENOMEM;
         ret = -1;
@@ -116,6 +190,7 @@ static int build(struct rm_pprof *p)
             rm_sym_lookup(sy, st->pc[i], &fi);
             fr[i] = (struct rm_pprof_frame){
                 .pc = st->pc[i], .module = fi.module[0] ? fi.module : NULL,
+                .build_id = fi.module[0] ? build_id_of(&ms, st->pc[i]) : NULL,
                 .offset = fi.offset, .function = fi.function, .file = fi.file,
                 .line = fi.line };
         }
@@ -126,6 +201,7 @@ static int build(struct rm_pprof *p)
     }
 out:
     rm_sym_close(sy);
+    rm_mem_unmap_scratch(ms.m, RM_MODS * sizeof(struct mod));
     rm_mem_unmap_scratch(fr, RM_STACK_MAX_DEPTH * sizeof *fr);
     rm_mem_unmap_scratch(in, ibytes);
     rm_mem_unmap_scratch(b, bbytes);
