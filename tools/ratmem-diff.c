@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmds.h"
-
 #include "doc.h"
+#include "growth.h"
 
 static const char *prog = "ratmem diff";
 
@@ -39,44 +39,6 @@ static void die(const char *fmt, ...)
     exit(2);
 }
 
-/* ---- memory: one arena, freed at the end ---- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used, cap;
-    max_align_t data[];
-};
-static struct chunk *arena;
-
-static void *xalloc(size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    if (!arena || arena->cap - arena->used < n) {
-        size_t cap = n > (1 << 20) ? n : (1 << 20);
-        struct chunk *c = malloc(sizeof *c + cap);
-        if (!c)
-            die("out of memory");
-        c->next = arena;
-        c->used = 0;
-        c->cap = cap;
-        arena = c;
-    }
-    void *p = (char *)arena->data + arena->used;
-    arena->used += n;
-    return p;
-}
-
-static void arena_free(void)
-{
-    while (arena) {
-        struct chunk *c = arena;
-        arena = c->next;
-        free(c);
-    }
-}
-
-/* ---- reports ---- */
-
 typedef struct rm_doc_frame frame_t;
 typedef struct rm_doc_group group_t;
 
@@ -88,130 +50,17 @@ static struct rm_doc *load(const char *path)
     return d;
 }
 
-/* ---- matching ---- */
-
-static bool by_function;
-
 static bool known_function(const frame_t *f)
 {
     return f->function != NULL;   /* the reader drops "" and "??" */
 }
 
-/* One frame's part of a stack's key. */
-static size_t frame_key(const frame_t *f, char *out)
+/* The groups of r into the table (a tree's merged ones). */
+static void add(struct rm_growth *t, const struct rm_doc *r, bool is_new)
 {
-    const char *a = NULL, *b = NULL;
-    if (by_function && known_function(f))
-        a = f->function;
-    else if (f->module && f->module[0] && f->offset_text)
-        a = f->module, b = f->offset_text;
-    else if (f->pc_text)
-        a = f->pc_text;
-    else if (f->function)
-        a = f->function;
-    else
-        a = "?";
-    size_t n = 0;
-    size_t la = strlen(a), lb = b ? strlen(b) : 0;
-    if (out) {
-        memcpy(out, a, la);
-        if (b) {
-            out[la] = '+';
-            memcpy(out + la + 1, b, lb);
-        }
-        out[la + (b ? lb + 1 : 0)] = '\n';
-    }
-    n = la + (b ? lb + 1 : 0) + 1;
-    return n;
-}
-
-static const char *stack_key(const group_t *g)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < g->nframes; i++)
-        n += frame_key(&g->frames[i], NULL);
-    char *k = xalloc(n), *o = k;
-    for (size_t i = 0; i < g->nframes; i++)
-        o += frame_key(&g->frames[i], o);
-    *o = 0;
-    return k;
-}
-
-struct entry {
-    const char *key;
-    long long old_bytes, old_blocks, new_bytes, new_blocks;
-    const group_t *shown;   /* frames to print: NEW's, else OLD's */
-};
-
-static struct entry *table;
-static size_t tcap, tcount;
-
-static uint64_t hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static struct entry *lookup(const char *key)
-{
-    if (tcount * 2 >= tcap) {
-        size_t ncap = tcap ? tcap * 2 : 1024;
-        struct entry *nt = calloc(ncap, sizeof *nt);
-        if (!nt)
+    for (size_t i = 0; i < r->ngroups; i++)
+        if (rm_growth_add(t, &r->groups[i], is_new) < 0)
             die("out of memory");
-        for (size_t i = 0; i < tcap; i++) {
-            if (!table[i].key)
-                continue;
-            size_t j = hash(table[i].key) & (ncap - 1);
-            while (nt[j].key)
-                j = (j + 1) & (ncap - 1);
-            nt[j] = table[i];
-        }
-        free(table);
-        table = nt;
-        tcap = ncap;
-    }
-    size_t j = hash(key) & (tcap - 1);
-    while (table[j].key && strcmp(table[j].key, key) != 0)
-        j = (j + 1) & (tcap - 1);
-    if (!table[j].key) {
-        table[j].key = key;
-        tcount++;
-    }
-    return &table[j];
-}
-
-static void add(const struct rm_doc *r, bool is_new)
-{
-    for (size_t i = 0; i < r->ngroups; i++) {
-        const group_t *g = &r->groups[i];
-        struct entry *e = lookup(stack_key(g));
-        if (is_new) {
-            e->new_bytes += rm_doc_bytes(g);   /* estimates in sampled mode */
-            e->new_blocks += rm_doc_blocks(g);
-            e->shown = g;
-        } else {
-            e->old_bytes += rm_doc_bytes(g);
-            e->old_blocks += rm_doc_blocks(g);
-            if (!e->shown)
-                e->shown = g;
-        }
-    }
-}
-
-static int by_growth(const void *pa, const void *pb)
-{
-    const struct entry *a = *(struct entry *const *)pa, *b = *(struct entry *const *)pb;
-    long long da = a->new_bytes - a->old_bytes, db = b->new_bytes - b->old_bytes;
-    if (da != db)
-        return da > db ? -1 : 1;
-    da = a->new_blocks - a->old_blocks;
-    db = b->new_blocks - b->old_blocks;
-    if (da != db)
-        return da > db ? -1 : 1;
-    return strcmp(a->key, b->key);
 }
 
 /* ---- output ---- */
@@ -283,6 +132,7 @@ static void usage(FILE *to)
 int ratmem_diff_main(int argc, char **argv)
 {
     size_t max_frames = 8;
+    bool by_function = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         const char *a = argv[i];
@@ -310,16 +160,17 @@ int ratmem_diff_main(int argc, char **argv)
     if (argc - i != 2)
         die("expected two files, OLD.json and NEW.json (ratmem diff --help)");
     struct rm_doc *old = load(argv[i]), *new = load(argv[i + 1]);
-    add(old, false);
-    add(new, true);
+    struct rm_growth t = { .by_function = by_function };
+    add(&t, old, false);
+    add(&t, new, true);
 
     long long ob = 0, obl = 0, nb = 0, nbl = 0, grew = 0, shrank = 0;
     size_t ngrew = 0, nnew = 0, nshrank = 0;
-    struct entry **up = calloc(tcount + 1, sizeof *up);
+    struct rm_growth_entry **up = rm_growth_grew(&t, &ngrew);
     if (!up)
         die("out of memory");
-    for (size_t k = 0; k < tcap; k++) {
-        struct entry *e = &table[k];
+    for (size_t k = 0; k < t.cap; k++) {
+        const struct rm_growth_entry *e = &t.e[k];
         if (!e->key)
             continue;
         ob += e->old_bytes;
@@ -328,7 +179,6 @@ int ratmem_diff_main(int argc, char **argv)
         nbl += e->new_blocks;
         long long d = e->new_bytes - e->old_bytes;
         if (d > 0) {
-            up[ngrew++] = e;
             grew += d;
             if (!e->old_blocks)
                 nnew++;
@@ -337,7 +187,6 @@ int ratmem_diff_main(int argc, char **argv)
             shrank -= d;
         }
     }
-    qsort(up, ngrew, sizeof *up, by_growth);
 
     fputs("ratmem diff: ", stdout);
     describe(old);
@@ -346,7 +195,7 @@ int ratmem_diff_main(int argc, char **argv)
     printf("\nlive: %lld -> %lld byte(s) (%+lld), %lld -> %lld object(s) (%+lld)\n\n", ob, nb,
            nb - ob, obl, nbl, nbl - obl);
     for (size_t k = 0; k < ngrew; k++) {
-        const struct entry *e = up[k];
+        const struct rm_growth_entry *e = up[k];
         printf("%+lld byte(s), %+lld object(s): ", e->new_bytes - e->old_bytes,
                e->new_blocks - e->old_blocks);
         if (e->old_blocks || e->old_bytes)
@@ -364,8 +213,7 @@ int ratmem_diff_main(int argc, char **argv)
            "%lld byte(s).\n",
            ngrew, grew, nnew, nshrank, shrank);
     free(up);
-    free(table);
-    arena_free();
+    rm_growth_free(&t);
     rm_doc_free(old);
     rm_doc_free(new);
     if (fflush(stdout) != 0 || ferror(stdout))

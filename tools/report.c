@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
+#include "growth.h"
 #include "out.h"
 
 static const char *prog = "ratmem report";
@@ -191,141 +192,41 @@ static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t
     return 0;
 }
 
-/* --base: stacks matched by each frame's module+offset (else pc, else
- * function), as ratmem diff matches them; the ones that grew, largest
- * growth first. */
-struct gentry {
-    char *key;
-    long long ob, obl, nb, nbl;
-    const struct rm_doc_group *shown;
-};
-
-static char *stack_key(const struct rm_doc_group *g)
-{
-    size_t n = 1;
-    for (size_t i = 0; i < g->nframes; i++) {
-        const struct rm_doc_frame *f = &g->frames[i];
-        n += 48 + (f->module ? strlen(f->module) : 0) + (f->function ? strlen(f->function) : 0);
-    }
-    char *k = malloc(n), *o = k;
-    if (!k)
-        return NULL;
-    for (size_t i = 0; i < g->nframes; i++) {
-        const struct rm_doc_frame *f = &g->frames[i];
-        if (f->module && f->module[0])
-            o += sprintf(o, "%s+%llx\n", f->module, (unsigned long long)f->offset);
-        else if (f->pc)
-            o += sprintf(o, "%llx\n", (unsigned long long)f->pc);
-        else
-            o += sprintf(o, "%s\n", f->function ? f->function : "?");
-    }
-    *o = 0;
-    return k;
-}
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
-struct gtable {
-    struct gentry *e;
-    size_t cap, n;
-};
-
-static struct gentry *gt_get(struct gtable *t, char *key)
-{
-    if ((t->n + 1) * 2 > t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 1024;
-        struct gentry *ne = calloc(nc, sizeof *ne);
-        if (!ne)
-            return NULL;
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->e[i].key)
-                continue;
-            size_t j = hash_str(t->e[i].key) & (nc - 1);
-            while (ne[j].key)
-                j = (j + 1) & (nc - 1);
-            ne[j] = t->e[i];
-        }
-        free(t->e);
-        t->e = ne;
-        t->cap = nc;
-    }
-    size_t j = hash_str(key) & (t->cap - 1);
-    while (t->e[j].key && strcmp(t->e[j].key, key) != 0)
-        j = (j + 1) & (t->cap - 1);
-    if (!t->e[j].key) {
-        t->e[j].key = key;
-        t->n++;
-    } else {
-        free(key);
-    }
-    return &t->e[j];
-}
-
-static int gt_add(struct gtable *t, const struct rm_doc *doc, const struct rm_filter *flt,
+/* --base: the stacks of OLD and NEW matched as ratmem diff matches them
+ * (growth.h); the ones that grew, largest growth first. */
+static int gt_add(struct rm_growth *t, const struct rm_doc *doc, const struct rm_filter *flt,
                   bool is_new)
 {
     for (size_t p = 0; p < doc->nprocs; p++) {
         const struct rm_doc_proc *pr = &doc->procs[p];
         if (!rm_filter_pid(flt, pr->pid))
             continue;
-        for (size_t i = 0; i < pr->ngroups; i++) {
-            const struct rm_doc_group *g = &pr->groups[i];
-            if (!rm_filter_keep(flt, g, pr->pid))
-                continue;
-            char *k = stack_key(g);
-            struct gentry *e = k ? gt_get(t, k) : NULL;
-            if (!e) {
-                free(k);
+        for (size_t i = 0; i < pr->ngroups; i++)
+            if (rm_filter_keep(flt, &pr->groups[i], pr->pid) &&
+                rm_growth_add(t, &pr->groups[i], is_new) < 0)
                 return -1;
-            }
-            if (is_new) {
-                e->nb += rm_doc_bytes(g), e->nbl += rm_doc_blocks(g);
-                e->shown = g;
-            } else {
-                e->ob += rm_doc_bytes(g), e->obl += rm_doc_blocks(g);
-                if (!e->shown)
-                    e->shown = g;
-            }
-        }
     }
-    return 0;
-}
-
-static int by_growth(const void *pa, const void *pb)
-{
-    const struct rm_view_group *a = pa, *b = pb;
-    if (a->bytes != b->bytes)
-        return a->bytes > b->bytes ? -1 : 1;
-    if (a->blocks != b->blocks)
-        return a->blocks > b->blocks ? -1 : 1;
     return 0;
 }
 
 static int view_growth(struct rm_view *v, const struct rm_doc *old, const struct rm_doc *new,
                        const struct rm_filter *flt)
 {
-    struct gtable t = { 0 };
-    size_t cap = 0;
-    int rc = 0;
-    if (gt_add(&t, old, flt, false) < 0 || gt_add(&t, new, flt, true) < 0)
-        rc = -1;
-    for (size_t i = 0; rc == 0 && i < t.cap; i++) {
-        struct gentry *e = &t.e[i];
-        if (e->key && e->nb > e->ob &&
-            view_add(v, &cap, e->shown, e->nb - e->ob, e->nbl - e->obl, -1) < 0)
-            rc = -1;
-    }
-    for (size_t i = 0; i < t.cap; i++)
-        free(t.e[i].key);
-    free(t.e);
-    if (rc == 0 && v->n)
-        qsort(v->groups, v->n, sizeof *v->groups, by_growth);
+    struct rm_growth t = { 0 };
+    struct rm_growth_entry **up = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    if (gt_add(&t, old, flt, false) < 0 || gt_add(&t, new, flt, true) < 0 ||
+        !(up = rm_growth_grew(&t, &n)))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (view_add(v, &cap, up[i]->shown, up[i]->new_bytes - up[i]->old_bytes,
+                     up[i]->new_blocks - up[i]->old_blocks, -1) < 0)
+            goto out;
+    rc = 0;
+out:
+    free(up);
+    rm_growth_free(&t);
     return rc;
 }
 
