@@ -269,6 +269,16 @@ if [ -w /dev/full ]; then
 fi
 "$R" report -o /dev/stdout "$TMP/deep.json" | cmp -s - "$TMP/deep.re" && [ ! -e /dev/stdout.tmp ] \
     && pass "-o to a device writes it directly" || fail "-o /dev/stdout"
+# A symbolic link to a file (as /dev/stdout is when standard output goes to
+# a file) is refused: renaming OUT.tmp over it would replace the link.
+echo keep >"$TMP/target"; ln -s "$TMP/target" "$TMP/link"; ln -s "$TMP/nowhere" "$TMP/dangling"
+"$R" report -o "$TMP/link" "$TMP/deep.json" 2>"$TMP/e"; rc=$?
+"$R" report -o "$TMP/dangling" "$TMP/deep.json" 2>>"$TMP/e"; rc2=$?
+[ $rc = 2 ] && [ $rc2 = 2 ] && [ "$(grep -c 'a symbolic link to a file' "$TMP/e")" = 2 ] \
+    && [ "$(wc -l <"$TMP/e")" = 2 ] && [ -L "$TMP/link" ] && [ -L "$TMP/dangling" ] \
+    && [ "$(cat "$TMP/target")" = keep ] && [ ! -e "$TMP/nowhere" ] \
+    && pass "-o a symbolic link to a file: refused, link and file kept" \
+    || { fail "-o a symbolic link (exit $rc, $rc2)"; cat "$TMP/e"; }
 ufail=0
 for args in "--format=svg $TMP/deep.json" "--kind=bogus $TMP/deep.json" "--min-bytes=x $TMP/deep.json" \
             "--pid=a $TMP/deep.json" "" "--base $TMP/deep.json a b" "--bogus $TMP/deep.json"; do

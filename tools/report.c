@@ -376,10 +376,19 @@ int ratmem_report_main(int argc, char **argv)
     }
 
     /* The output: OUT.tmp, renamed when complete; a device or pipe
-     * (-o /dev/stdout) is written directly. */
-    struct stat st;
+     * (-o /dev/stdout) is written directly.  A symbolic link to a regular
+     * file (or to nothing) is refused: the rename would replace the link itself (-o
+     * /dev/stdout with standard output sent to a file replaced /dev/stdout
+     * with a regular file). */
+    struct stat st, lst;
     if (outpath && stat(outpath, &st) == 0 && S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: %s: %s\n", prog, outpath, strerror(EISDIR));
+        goto done;
+    }
+    if (outpath && lstat(outpath, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+        (stat(outpath, &st) != 0 || S_ISREG(st.st_mode))) {
+        fprintf(stderr, "%s: %s: a symbolic link to a file; name the file itself%s\n", prog,
+                outpath, strncmp(outpath, "/dev/", 5) == 0 ? " (or leave out -o)" : "");
         goto done;
     }
     if (outpath && stat(outpath, &st) == 0 && !S_ISREG(st.st_mode)) {
