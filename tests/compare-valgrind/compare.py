@@ -341,9 +341,9 @@ def run_both(p, root, envs, timeout):
     envs.ratmem(renv)
     # --aspace-minaddr: valgrind puts the program's heap at 0x4000000 and
     # up by default, where plain 32-bit integers (perl's op fields, say)
-    # point into blocks and make them "possibly lost"; natively the heap
-    # lies far above 4 GiB.  From 4 GiB up, no 32-bit word is a pointer
-    # into the heap, as natively.
+    # point into blocks and make them "possibly lost"; natively the heap of
+    # a position-independent program (most of Debian's) lies far above
+    # 4 GiB.  From 4 GiB up, no 32-bit word is a pointer into the heap.
     argv = ["valgrind", "--tool=memcheck", "--aspace-minaddr=0x100000000",
             "--leak-check=full", "--show-leak-kinds=all",
             "--errors-for-leak-kinds=none", "--show-below-main=yes", "--read-inline-info=no",
