@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PKGS="build-essential autoconf automake libtool pkg-config check libunwind-dev libdw-dev mandoc valgrind liblsan0 python3 perl g++ clang libclang-rt-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev zlib1g-dev python3-protobuf protobuf-compiler debhelper dpkg-dev lintian man-db libpython3.11-testsuite chromium"
+PKGS="build-essential autoconf automake libtool pkg-config check libunwind-dev libdw-dev mandoc valgrind liblsan0 python3 perl g++ clang libclang-rt-dev libprotobuf-c-dev protobuf-c-compiler libjansson-dev zlib1g-dev python3-protobuf protobuf-compiler debhelper dpkg-dev lintian man-db libpython3.11-testsuite chromium golang-go graphviz"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

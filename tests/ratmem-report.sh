@@ -102,13 +102,15 @@ PY
     else fail "pprof of leaky $mode"; cat "$TMP/err"; fi
 done
 
-# Go's pprof, when this machine has it (optional: CI does not install Go).
-PPROF=""
-if command -v pprof >/dev/null 2>&1; then PPROF="pprof"
-elif command -v go >/dev/null 2>&1 && go tool pprof -h >/dev/null 2>&1; then PPROF="go tool pprof"; fi
-if [ -n "$PPROF" ]; then
-    $PPROF -top "$TMP/family.pb.gz" >"$TMP/top" 2>&1 && grep -q 'leaked_space' "$TMP/top" \
-        && pass "$PPROF -top reads the profile" || { fail "$PPROF -top"; head "$TMP/top"; }
+# Go's pprof when this machine has it (tests/gopprof-lib.sh; CI installs
+# golang-go): the same totals (tests/pprof-go.sh checks it all).
+. "$top_srcdir/tests/gopprof-lib.sh"
+if [ -n "$GOPPROF" ]; then
+    want=$(jsum "$TMP/family.json" 'd["summary"]["direct_bytes"] + d["summary"]["indirect_bytes"]')
+    "$GOPPROF" -top -unit=B -symbolize=none "$TMP/family.pb.gz" >"$TMP/top" 2>&1 &&
+        grep -q '^Type: leaked_space$' "$TMP/top" &&
+        grep -q "^Showing nodes accounting for ${want}B, 100% of ${want}B total\$" "$TMP/top" \
+        && pass "Go's pprof -top: ${want}B leaked" || { fail "Go's pprof -top"; head "$TMP/top"; }
 fi
 
 # 3. Folded: totals equal the JSON's, root first.
