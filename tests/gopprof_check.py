@@ -251,10 +251,10 @@ def check_profile(profile, truth_path, rate, exe):
     head, _, _, _ = top(profile, "inuse_space", True)
     out, _ = pprof("-top", profile)
     want("Type: inuse_space" in out.splitlines()[:8], "default sample type is not inuse_space")
+    want("File: " + os.path.basename(exe) in head, "-top: File: is not the program")
     bid = build_id(exe)
-    if bid and "Build ID: " + bid not in head:
-        # (needs the shim's build IDs in profiles, helper "sample")
-        print("note: no 'Build ID: %s' in pprof's header" % bid)
+    if bid:
+        want("Build ID: " + bid in head, "-top: Build ID %s not shown: %r" % (bid, head))
     hdr, types, samples, _, _ = raw(profile)
     want(types == ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
                    "inuse_space/bytes[dflt]"], "-raw: sample types %r" % types)

@@ -13,7 +13,8 @@
 #   a heap dump: inuse_space/inuse_objects equal the dump's, per site;
 #   --base: growth_space/growth_objects of the growing site only;
 #   the shim's heap profiles (profile=) of tests/prog/sample_acc: Go's four
-#     sample types, inuse_space the default, the period; exact mode equal to
+#     sample types, inuse_space the default, the period, File: and Build ID:
+#     of the program; exact mode equal to
 #     the program's own counts per site, sample=4K within 6 sigma of them
 #     (pprof shows the estimates as written: it does not scale them again);
 #   -dot (and -svg with graphviz) draw the functions;
