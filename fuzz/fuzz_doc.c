@@ -14,10 +14,17 @@
 #include "doc.h"
 #include "check.h"
 
+/* The bytes and blocks shown of a document's groups add up to at most
+ * 2^53 (the reader refuses more), so no sum of them overflows. */
+static unsigned long long shown_bytes, shown_blocks;
+
 static void check_groups(const struct rm_doc_group *g, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         CHECK(g[i].bytes >= 0 && g[i].blocks >= 0);
+        shown_bytes += (unsigned long long)rm_doc_bytes(&g[i]);
+        shown_blocks += (unsigned long long)rm_doc_blocks(&g[i]);
+        CHECK(shown_bytes <= 1ull << 53 && shown_blocks <= 1ull << 53);
         CHECK(g[i].json != NULL);
         CHECK(g[i].kind == rm_doc_kind_of(g[i].kind_name));
         for (size_t k = 0; k < g[i].nframes; k++) {
@@ -49,7 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(d->nprocs == 1);
         CHECK(d->groups == d->procs[0].groups && d->ngroups == d->procs[0].ngroups);
     }
-    check_groups(d->groups, d->ngroups);
+    shown_bytes = shown_blocks = 0;
+    if (d->type == RM_DOC_TREE)   /* else they are procs[0]'s, counted below */
+        check_groups(d->groups, d->ngroups);
     for (size_t i = 0; i < d->nprocs; i++)
         check_groups(d->procs[i].groups, d->procs[i].ngroups);
     rm_doc_free(d);
