@@ -13,6 +13,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,8 +236,9 @@ int rm_out_pprof(FILE *out, const struct rm_view *v)
         rm_pprof_set_default_type(p, types[1].type) < 0 ||
         rm_pprof_add_comment(p, comment) < 0 ||
         (d->exe && rm_pprof_set_main(p, d->exe) < 0) ||
-        (d->timestamp_ms > 0 && rm_pprof_set_time(p, d->timestamp_ms * 1000000, 0) < 0)) {
-        fail("out of memory");
+        (d->timestamp_ms > 0 && d->timestamp_ms <= INT64_MAX / 1000000 &&
+         rm_pprof_set_time(p, d->timestamp_ms * 1000000, 0) < 0)) {
+        fail("the profile's header");
         goto out;
     }
     /* Sampled mode: the values are the unsampled estimates (pprof's
@@ -247,14 +249,14 @@ int rm_out_pprof(FILE *out, const struct rm_view *v)
                  "unsampled estimates", d->sampled);
         if (rm_pprof_set_period(p, (struct rm_pprof_type){ "space", "bytes" }, d->sampled) < 0 ||
             rm_pprof_add_comment(p, comment) < 0) {
-            fail("out of memory");
+            fail("the sampling period");
             goto out;
         }
     }
     if (json_is_string(d->options)) {
         snprintf(comment, sizeof comment, "options: %s", json_string_value(d->options));
         if (rm_pprof_add_comment(p, comment) < 0) {
-            fail("out of memory");
+            fail("a comment");
             goto out;
         }
     }
