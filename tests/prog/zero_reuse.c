@@ -32,10 +32,37 @@ static void *dirty(void *p)
     return p;
 }
 
+/* Old data in the middle only (a block's first and last bytes are what a
+ * cheap check would look at). */
+static void *dirty_mid(void *p)
+{
+    size_t n = malloc_usable_size(p);
+    memset((char *)p + 16, 0xCD, n - 32);
+    return p;
+}
+
 int main(void)
 {
     static const size_t sizes[] = { 1, 8, 24, 100, 1000, 4096, 70000, 300000 };
     long page = sysconf(_SC_PAGESIZE);
+    /* Memory that went back to the top of the heap (a freed block next to
+     * it merges into it; malloc_trim may give pages back) and is carved
+     * again, old data in the middle only: a shim that skipped clearing
+     * "fresh" top memory, or looked only at a block's ends, would fail
+     * here.  First, before any other block has been dirtied. */
+    for (int round = 0; round < 4; round++) {
+        size_t n = 20000 + (size_t)round * 4096;
+        unsigned char *a = dirty_mid(malloc(n)), *b = dirty_mid(malloc(n / 2));
+        free(b);
+        free(a);
+        if (round & 1)
+            malloc_trim(0);
+        check("malloc from the top again", n * 2, malloc(n * 2), 0);
+        unsigned char *r = malloc(64);
+        size_t old = malloc_usable_size(r);
+        free(dirty_mid(malloc(n * 3)));
+        check("realloc into the top", n, realloc(r, n), old);
+    }
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
         for (int round = 0; round < 3; round++) {
