@@ -87,6 +87,14 @@ else
     fail "fork: exit $rc, profiles: $*"; head -5 "$TMP/err"
 fi
 
+# A fork storm while threads allocate, sampled: every child exits 0 (each
+# writes its sampled report; the parent's threads' stacks in a child are
+# not read past their resident pages).
+RATMEM_OPTIONS="sample=1K:report=/dev/null" timeout 120 env LD_PRELOAD="$SHIM" \
+    "$PROG/fork_storm" 12 >"$TMP/storm" 2>&1
+rc=$?
+if [ $rc = 0 ]; then pass "fork storm under sample=1K"; else fail "fork storm under sample=1K: exit $rc"; tail -3 "$TMP/storm"; fi
+
 # 3b. The launcher's flags; a relative --profile path is the launcher's
 # directory's, whatever the program's.
 mkdir "$TMP/launch"

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include "fdhigh.h"
 #include <stdatomic.h>
+#include <sys/mman.h>
 #include <string.h>
 #include "mem.h"
 #include "rheap.h"
@@ -243,6 +244,48 @@ static void add_cut(struct collect *c, uintptr_t lo, uintptr_t hi, const struct 
         add(c, at, hi);
 }
 
+/* [lo, hi) as add_cut does, its pages that are not resident left out:
+ * untouched memory holds no pointer, and the untouched bulk of thread
+ * stacks (a fork child has its parent's) and of reserved heaps would cost
+ * a fault per page.  Runs closer than 16 pages are joined; when mincore
+ * fails or the runs would not fit, the whole range goes. */
+static void add_resident(struct collect *c, uintptr_t lo, uintptr_t hi, const struct rm_block *b,
+                         size_t n, const struct rm_range *ex, size_t nex)
+{
+    const size_t pg = (size_t)sysconf(_SC_PAGESIZE), chunk = 4096;   /* pages per call */
+    unsigned char vec[4096];
+    if ((lo | hi) & (pg - 1)) {
+        add_cut(c, lo, hi, b, n, ex, nex);
+        return;
+    }
+    uintptr_t run_lo = 0, run_hi = 0;
+    for (uintptr_t at = lo; at < hi;) {
+        size_t np = (hi - at) / pg < chunk ? (hi - at) / pg : chunk;
+        if (mincore((void *)at, np * pg, vec) != 0 || c->n + 64 >= c->cap) {
+            if (run_hi)
+                add_cut(c, run_lo, run_hi, b, n, ex, nex);
+            add_cut(c, run_hi > at ? run_hi : at, hi, b, n, ex, nex);
+            return;
+        }
+        for (size_t i = 0; i < np; i++) {
+            if (!(vec[i] & 1))
+                continue;
+            uintptr_t p = at + i * pg;
+            if (run_hi && p - run_hi <= 16 * pg) {
+                run_hi = p + pg;
+            } else {
+                if (run_hi)
+                    add_cut(c, run_lo, run_hi, b, n, ex, nex);
+                run_lo = p;
+                run_hi = p + pg;
+            }
+        }
+        at += np * pg;
+    }
+    if (run_hi)
+        add_cut(c, run_lo, run_hi, b, n, ex, nex);
+}
+
 size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b, size_t n,
                      const struct rm_range *ex, size_t nex)
 {
@@ -305,7 +348,7 @@ size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b,
         i++;
         bool heap = pl == 0 || (pl == 6 && memcmp(buf + ps, "[heap]", 6) == 0);
         if (rw && heap && lo < hi)
-            add_cut(&c, lo, hi, b, n, all, na);
+            add_resident(&c, lo, hi, b, n, all, na);
     }
     rm_mem_unmap_scratch(buf, bufcap);
     return c.n;
