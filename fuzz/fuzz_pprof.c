@@ -131,6 +131,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             f->function = str(&in, sbuf[s][k][2]);
             f->file = str(&in, sbuf[s][k][3]);
             f->line = (int64_t)(int8_t)byte(&in);
+            /* Sometimes the segment holding pc (a page or more around it;
+             * a limit that wraps is not used). */
+            f->map_start = f->map_limit = f->map_offset = 0;
+            if (byte(&in) < 64) {
+                f->map_start = f->pc & ~(uint64_t)0xfff;
+                f->map_limit = f->map_start + 0x1000 * (1 + (uint64_t)(byte(&in) % 4));
+                f->map_offset = word(&in) & ~(uint64_t)0xfff;
+            }
         }
         struct rm_pprof_label lab = { "pid", NULL, labnum[s], NULL };
         CHECK(rm_pprof_add_sample(p, vals[s], fr[s], nf[s], &lab, 1) == 0);
@@ -204,6 +212,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 CHECK(same_str(st[m->filename], f->module));
                 CHECK(same_str(st[m->build_id], s_or_empty(f->build_id)));
                 CHECK(m->memory_start <= f->pc && (f->pc < m->memory_limit || f->pc == UINT64_MAX));
+                if (f->map_start <= f->pc && f->pc < f->map_limit)
+                    CHECK(m->memory_start == f->map_start && m->memory_limit >= f->map_limit &&
+                          m->file_offset == f->map_offset);
             } else {
                 CHECK(l->mapping_id == 0);
             }

@@ -43,7 +43,7 @@ struct strtab {
 };
 
 struct mapinfo {
-    uint64_t start, limit;
+    uint64_t start, limit, offset;
     int64_t filename, build_id;
     int has_functions, has_files, has_lines;
 };
@@ -485,8 +485,12 @@ static int mapping_of(struct rm_pprof *p, const struct rm_pprof_frame *f, uint64
         return 0;
     if (str_index(p, f->module, &file) < 0 || str_index(p, f->build_id, &bid) < 0)
         return -1;
-    uint64_t start = f->pc >= f->offset ? f->pc - f->offset : 0;
-    struct key4 k = { { (uint64_t)file, (uint64_t)bid, start, 0 } };
+    /* The segment the caller names, else the module from its load
+     * address (pc - offset) with file offset 0. */
+    int seg = f->map_start <= f->pc && f->pc < f->map_limit;
+    uint64_t start = seg ? f->map_start : f->pc >= f->offset ? f->pc - f->offset : 0;
+    uint64_t foff = seg ? f->map_offset : 0;
+    struct key4 k = { { (uint64_t)file, (uint64_t)bid, start, foff } };
     size_t i;
     int isnew;
     if (keyset_get(&p->maps, &k, &i, &isnew, (void **)&p->mapv, &p->mapcap, sizeof *p->mapv) < 0)
@@ -495,11 +499,12 @@ static int mapping_of(struct rm_pprof *p, const struct rm_pprof_frame *f, uint64
     if (isnew) {
         memset(m, 0, sizeof *m);
         m->start = start;
-        m->limit = start == UINT64_MAX ? UINT64_MAX : start + 1;
+        m->offset = foff;
+        m->limit = seg ? f->map_limit : start == UINT64_MAX ? UINT64_MAX : start + 1;
         m->filename = file;
         m->build_id = bid;
     }
-    uint64_t end = f->pc == UINT64_MAX ? UINT64_MAX : f->pc + 1;
+    uint64_t end = seg ? f->map_limit : f->pc == UINT64_MAX ? UINT64_MAX : f->pc + 1;
     if (end > m->limit)
         m->limit = end;
     if (f->function && *f->function)
@@ -721,7 +726,7 @@ static int msgs_build(struct rm_pprof *p, struct msgs *m)
         mm.id = k + 1;
         mm.memory_start = mi->start;
         mm.memory_limit = mi->limit;
-        mm.file_offset = 0;
+        mm.file_offset = mi->offset;
         mm.filename = mi->filename;
         mm.build_id = mi->build_id;
         mm.has_functions = mi->has_functions;

@@ -54,6 +54,13 @@ struct rm_pprof_frame {
     const char *function;
     const char *file;
     int64_t line;
+    /* Optional: the mapped segment that holds pc as a line of
+     * /proc/PID/maps gives it (start, end, file offset).  pprof's local
+     * symbolizer (and Parca's, which follows it) picks the ELF segment, and
+     * so the address arithmetic, from these: used when map_start <= pc <
+     * map_limit.  Left 0, the mapping starts at pc - offset with file
+     * offset 0 and ends past the highest pc seen. */
+    uint64_t map_start, map_limit, map_offset;
 };
 
 /* A label on a sample: key with either a string (str != NULL) or a

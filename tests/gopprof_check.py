@@ -3,6 +3,7 @@
 profiles, against the truth (tests/pprof-go.sh).
 
     gopprof_check.py PPROF report REPORT.json PROFILE EXE
+    gopprof_check.py PPROF nosym REPORT.json PROFILE FUNCTION...
     gopprof_check.py PPROF dump DUMP.json PROFILE
     gopprof_check.py PPROF growth PROFILE OBJECTS BYTES GROWN [GONE]
     gopprof_check.py PPROF profile PROFILE TRUTH.json RATE EXE
@@ -142,6 +143,33 @@ def raw(profile):
     return hdr, types, samples, locs, maps
 
 
+def check_mappings(maps):
+    """Each mapping of a file that is here is one of its loaded segments as
+    /proc/PID/maps would show it: file offset and size in pages, so that
+    pprof's local symbolizer (and Parca's) picks the right ELF segment."""
+    n = 0
+    for line in maps:
+        m = re.match(r"^\d+: 0x([0-9a-f]+)/0x([0-9a-f]+)/0x([0-9a-f]+) (\S+)", line)
+        if not m or not os.path.isfile(m.group(4)):
+            continue
+        start, limit, off = (int(m.group(i), 16) for i in (1, 2, 3))
+        try:
+            out = subprocess.run(["readelf", "-lW", m.group(4)], stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL, universal_newlines=True).stdout
+        except OSError:
+            return
+        segs = []
+        for l in out.splitlines():
+            f = l.split()
+            if f and f[0] == "LOAD":
+                o, v, sz = int(f[1], 16), int(f[2], 16), int(f[5], 16)
+                segs.append((o & ~4095, ((v + sz + 4095) & ~4095) - (v & ~4095)))
+        want((off, limit - start) in segs, "mapping %r is not a loaded segment of %s (%r)"
+             % (line, m.group(4), [(hex(a), hex(b)) for a, b in segs]))
+        n += 1
+    want(n > 0, "no mapping of a file on this machine")
+
+
 def check_report(rep_path, profile, exe):
     rep = json.load(open(rep_path))
     s = rep["summary"]
@@ -203,6 +231,7 @@ def check_report(rep_path, profile, exe):
     want(n > 0, "no frame with file:line to check")
     want(maps and (" %s " % rep["exe"]) in maps[0] + " " and (not bid or bid in maps[0]),
          "-raw: mapping 1 is %r" % (maps[:1],))
+    check_mappings(maps)
     # -tags: the kind label's total
     out, _ = pprof("-tags", "-unit=B", "-symbolize=none", profile)
     want(re.search(r"kind: Total %dB?\b" % want_bytes, out) or
@@ -210,6 +239,17 @@ def check_report(rep_path, profile, exe):
          "-tags: %r" % out[:200])
     print("report: %d groups, %d bytes in %d blocks: -top, -traces, -raw, -tags checked"
           % (len(groups), want_bytes, want_blocks))
+
+
+def check_nosym(rep_path, profile, *functions):
+    """A report whose frames lost their names (profile drawn from a copy
+    of the JSON without function, file, line): pprof names them itself
+    from the binaries here, through the mappings' start and file offset."""
+    _, _, flat, _ = top(profile, "leaked_space", True)
+    for fn in functions:
+        want(flat.get(fn, 0) > 0, "pprof did not symbolize %s: %r" % (fn, sorted(flat)))
+    print("stripped frames symbolized by pprof: %s" % " ".join(
+        "%s=%dB" % (fn, flat.get(fn, 0)) for fn in functions))
 
 
 def check_dump(dump_path, profile):
@@ -255,7 +295,8 @@ def check_profile(profile, truth_path, rate, exe):
     bid = build_id(exe)
     if bid:
         want("Build ID: " + bid in head, "-top: Build ID %s not shown: %r" % (bid, head))
-    hdr, types, samples, _, _ = raw(profile)
+    hdr, types, samples, _, maps = raw(profile)
+    check_mappings(maps)
     want(types == ["alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
                    "inuse_space/bytes[dflt]"], "-raw: sample types %r" % types)
     want(hdr.get("PeriodType") == ["space bytes"] and hdr.get("Period") == [str(rate)],
@@ -395,7 +436,7 @@ def check_http(profile, index, total, *functions):
 def main():
     cmd, args = sys.argv[2], sys.argv[3:]
     try:
-        {"report": check_report, "dump": check_dump, "growth": check_growth,
+        {"report": check_report, "nosym": check_nosym, "dump": check_dump, "growth": check_growth,
          "profile": check_profile, "list": check_list, "graph": check_graph,
          "http": check_http}[cmd](*args)
     except SystemExit as e:

@@ -8,8 +8,10 @@
 #     File: and Build ID: name the program; -traces has every group with
 #     its kind and pid labels and named frames; -raw has Go's sample types
 #     and period type, every frame's function file:line, the program's
-#     mapping first with its build ID; -tags; -list puts the bytes on the
-#     allocating source line;
+#     mapping first with its build ID, every mapping a loaded segment of its
+#     file (start, end, file offset); -tags; -list puts the bytes on the
+#     allocating source line; with the names taken out of the JSON, pprof
+#     names the frames itself from the binary (binutils);
 #   a heap dump: inuse_space/inuse_objects equal the dump's, per site;
 #   --base: growth_space/growth_objects of the growing site only;
 #   the shim's heap profiles (profile=) of tests/prog/sample_acc: Go's four
@@ -54,6 +56,21 @@ for mode in family indirect; do
         fail "ratmem report --format=pprof of leaky $mode"
     fi
 done
+# Frames without names (a stripped program): pprof names them from the
+# binary, which needs the mappings to be the program's loaded segments.
+if command -v addr2line >/dev/null 2>&1; then
+    $PY -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for g in d["leaks"]:
+    for f in g["frames"]:
+        for k in ("function", "file", "line"):
+            f.pop(k, None)
+json.dump(d, open(sys.argv[2], "w"))' "$TMP/family.json" "$TMP/nosym.json" &&
+        "$R" report -o "$TMP/nosym.pb.gz" "$TMP/nosym.json" &&
+        check "frames without names: pprof symbolizes them from the binary" \
+            nosym "$TMP/nosym.json" "$TMP/nosym.pb.gz" leak_realloc leak_memalign leak_calloc ||
+        fail "a report without names"
+fi
 check "-list: leak_realloc's bytes on its source line" \
     list "$TMP/family.pb.gz" "$TMP/family.json" leak_realloc "$top_builddir:$top_srcdir"
 

@@ -22,20 +22,31 @@
 #include "out.h"
 #include "pprof/encode.h"
 
-/* ---- build IDs from module files ---- */
+/* ---- build IDs and segments from module files ---- */
+
+/* A PT_LOAD segment: where it is in the file and where it is loaded. */
+struct seg {
+    uint64_t vaddr, memsz, off;
+};
+#define MAX_SEGS 16
 
 struct bid {
     char *module;
     char *hex; /* "" when the file has none or cannot be read */
+    struct seg seg[MAX_SEGS];
+    size_t nseg;
 };
 
 static struct bid *bids;
 static size_t nbids, bidcap;
 
-/* The GNU build-id note in a PT_NOTE segment of the ELF file fd, in hex. */
-static int elf_build_id(int fd, char *hex, size_t cap)
+/* The GNU build-id note in a PT_NOTE segment of the ELF file fd, in hex
+ * (hex[0] = 0 when it has none), and its PT_LOAD segments. */
+static int elf_read(int fd, char *hex, size_t cap, struct seg *segs, size_t *nseg)
 {
     unsigned char ident[EI_NIDENT];
+    hex[0] = 0;
+    *nseg = 0;
     if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident ||
         memcmp(ident, ELFMAG, SELFMAG) != 0)
         return -1;
@@ -65,20 +76,26 @@ static int elf_build_id(int fd, char *hex, size_t cap)
     if (phentsize < (is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)) || phnum > 4096)
         return -1;
     for (unsigned i = 0; i < phnum; i++) {
-        uint64_t off, size;
+        uint64_t off, size, vaddr, memsz;
         uint32_t type;
         if (is64) {
             Elf64_Phdr ph;
             if (pread(fd, &ph, sizeof ph, (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof ph)
                 return -1;
             type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+            vaddr = ph.p_vaddr, memsz = ph.p_memsz;
         } else {
             Elf32_Phdr ph;
             if (pread(fd, &ph, sizeof ph, (off_t)(phoff + (uint64_t)i * phentsize)) != (ssize_t)sizeof ph)
                 return -1;
             type = ph.p_type, off = ph.p_offset, size = ph.p_filesz;
+            vaddr = ph.p_vaddr, memsz = ph.p_memsz;
         }
-        if (type != PT_NOTE || size == 0 || size > (1 << 16))
+        if (type == PT_LOAD && *nseg < MAX_SEGS && memsz > 0) {
+            segs[*nseg] = (struct seg){ vaddr, memsz, off };
+            ++*nseg;
+        }
+        if (type != PT_NOTE || size == 0 || size > (1 << 16) || hex[0])
             continue;
         unsigned char *n = malloc(size);
         if (!n)
@@ -101,24 +118,24 @@ static int elf_build_id(int fd, char *hex, size_t cap)
                 descsz > 0 && descsz * 2 + 1 <= cap) {
                 for (uint32_t k = 0; k < descsz; k++)
                     snprintf(hex + 2 * k, 3, "%02x", n[desc + k]);
-                free(n);
-                return 0;
+                break;
             }
             p = next;
         }
         free(n);
     }
-    return -1;
+    return 0;
 }
 
-/* The build ID of a module file, read once per module ("" if none). */
-static const char *module_build_id(const char *module)
+/* What the module file says (build ID, segments), read once per module;
+ * NULL when it cannot be had. */
+static const struct bid *module_info(const char *module)
 {
     if (!module || module[0] != '/')
         return NULL;
     for (size_t i = 0; i < nbids; i++)
         if (strcmp(bids[i].module, module) == 0)
-            return bids[i].hex[0] ? bids[i].hex : NULL;
+            return &bids[i];
     if (nbids == bidcap) {
         size_t nc = bidcap ? bidcap * 2 : 16;
         struct bid *nb = realloc(bids, nc * sizeof *nb);
@@ -127,11 +144,15 @@ static const char *module_build_id(const char *module)
         bids = nb;
         bidcap = nc;
     }
+    struct bid *b = &bids[nbids];
     char hex[129] = "";
+    b->nseg = 0;
     int fd = open(module, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        if (elf_build_id(fd, hex, sizeof hex) < 0)
+        if (elf_read(fd, hex, sizeof hex, b->seg, &b->nseg) < 0) {
             hex[0] = 0;
+            b->nseg = 0;
+        }
         close(fd);
     }
     char *m = strdup(module), *h = strdup(hex);
@@ -140,10 +161,48 @@ static const char *module_build_id(const char *module)
         free(h);
         return NULL;
     }
-    bids[nbids].module = m;
-    bids[nbids].hex = h;
+    b->module = m;
+    b->hex = h;
     nbids++;
-    return h[0] ? h : NULL;
+    return b;
+}
+
+static const char *module_build_id(const char *module)
+{
+    const struct bid *b = module_info(module);
+    return b && b->hex[0] ? b->hex : NULL;
+}
+
+/* The loaded segment of f's module that holds f->pc, as /proc/PID/maps
+ * shows it (4 KiB pages, as pprof assumes), into fr's map_* fields: the
+ * module's load address is pc - offset (its lowest mapped page), so the
+ * load bias is that less the first segment's page.  Left 0 when the file
+ * cannot be read, is another build than the document's, or has no
+ * segment there. */
+static void frame_segment(const struct rm_doc_frame *f, struct rm_pprof_frame *fr)
+{
+    const uint64_t pg = 4096;
+    const struct bid *b = module_info(f->module);
+    if (!b || !b->nseg || f->pc < f->offset ||
+        (f->build_id && b->hex[0] && strcmp(f->build_id, b->hex) != 0))
+        return;
+    uint64_t first = UINT64_MAX;
+    for (size_t i = 0; i < b->nseg; i++)
+        if ((b->seg[i].vaddr & ~(pg - 1)) < first)
+            first = b->seg[i].vaddr & ~(pg - 1);
+    uint64_t bias = f->pc - f->offset - first, v = f->pc - bias;
+    for (size_t i = 0; i < b->nseg; i++) {
+        const struct seg *s = &b->seg[i];
+        if (v < s->vaddr || v - s->vaddr >= s->memsz)
+            continue;
+        uint64_t end = s->vaddr + s->memsz;
+        if (end > UINT64_MAX - pg)
+            return;
+        fr->map_start = bias + (s->vaddr & ~(pg - 1));
+        fr->map_limit = bias + ((end + pg - 1) & ~(pg - 1));
+        fr->map_offset = s->off & ~(pg - 1);
+        return;
+    }
 }
 
 static void bids_free(void)
@@ -190,6 +249,7 @@ static int build(struct rm_pprof *p, const struct rm_view *v)
                 .file = f->file,
                 .line = f->line > 0 ? f->line : 0,
             };
+            frame_segment(f, &fr[k]);
         }
         struct rm_pprof_label lab[2] = { { "kind", dg->kind_name ? dg->kind_name : "?", 0, NULL } };
         size_t nlab = 1;

@@ -47,13 +47,19 @@ static int64_t round_i64(double v)
     return v <= 0 ? 0 : v >= 9.2e18 ? INT64_MAX : (int64_t)(v + 0.5);
 }
 
-/* Loaded objects with a GNU build-id note: their address ranges and the
- * id in hex, for the profile's mappings (profilers match their symbols by
- * it).  Read from the notes in memory, at most RM_MODS objects. */
+/* Loaded objects: their address ranges, the GNU build-id note's id in
+ * hex (profilers match their symbols by it) and their loaded segments as
+ * /proc/self/maps shows them (4 KiB pages, as pprof assumes: its local
+ * symbolizer picks the ELF segment from a mapping's start, end and file
+ * offset).  Read from memory, at most RM_MODS objects, RM_SEGS segments
+ * each. */
 #define RM_MODS 512
+#define RM_SEGS 8
 struct mod {
     uintptr_t lo, hi;
     char id[41];
+    size_t nseg;
+    struct { uintptr_t lo, hi, off; } seg[RM_SEGS];
 };
 struct mods {
     struct mod *m;
@@ -70,6 +76,7 @@ static int each_mod(struct dl_phdr_info *info, size_t size, void *arg)
     m->lo = UINTPTR_MAX;
     m->hi = 0;
     m->id[0] = 0;
+    m->nseg = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t a = info->dlpi_addr + ph->p_vaddr;
@@ -78,6 +85,12 @@ static int each_mod(struct dl_phdr_info *info, size_t size, void *arg)
                 m->lo = a;
             if (a + ph->p_memsz > m->hi)
                 m->hi = a + ph->p_memsz;
+            if (m->nseg < RM_SEGS && ph->p_memsz) {
+                m->seg[m->nseg].lo = a & ~(uintptr_t)4095;
+                m->seg[m->nseg].hi = (a + ph->p_memsz + 4095) & ~(uintptr_t)4095;
+                m->seg[m->nseg].off = ph->p_offset & ~(uintptr_t)4095;
+                m->nseg++;
+            }
         } else if (ph->p_type == PT_NOTE && !m->id[0]) {
             const unsigned char *n = (const unsigned char *)a, *end = n + ph->p_memsz;
             while (n + 12 <= end) {
@@ -104,17 +117,33 @@ static int each_mod(struct dl_phdr_info *info, size_t size, void *arg)
             }
         }
     }
-    if (m->lo < m->hi && m->id[0])
+    if (m->lo < m->hi)
         ms->n++;
     return 0;
 }
 
-static const char *build_id_of(const struct mods *ms, uintptr_t pc)
+static const struct mod *mod_of(const struct mods *ms, uintptr_t pc)
 {
     for (size_t i = 0; i < ms->n; i++)
         if (pc >= ms->m[i].lo && pc < ms->m[i].hi)
-            return ms->m[i].id;
+            return &ms->m[i];
     return NULL;
+}
+
+/* The frame's build ID and segment (left NULL and 0 when unknown). */
+static void mod_info(const struct mods *ms, struct rm_pprof_frame *f)
+{
+    const struct mod *m = mod_of(ms, (uintptr_t)f->pc);
+    if (!m)
+        return;
+    f->build_id = m->id[0] ? m->id : NULL;
+    for (size_t i = 0; i < m->nseg; i++)
+        if (f->pc >= m->seg[i].lo && f->pc < m->seg[i].hi) {
+            f->map_start = m->seg[i].lo;
+            f->map_limit = m->seg[i].hi;
+            f->map_offset = m->seg[i].off;
+            break;
+        }
 }
 
 static const struct rm_pprof_type types[] = {
@@ -190,9 +219,10 @@ static int build(struct rm_pprof *p)
             rm_sym_lookup(sy, st->pc[i], &fi);
             fr[i] = (struct rm_pprof_frame){
                 .pc = st->pc[i], .module = fi.module[0] ? fi.module : NULL,
-                .build_id = fi.module[0] ? build_id_of(&ms, st->pc[i]) : NULL,
                 .offset = fi.offset, .function = fi.function, .file = fi.file,
                 .line = fi.line };
+            if (fi.module[0])
+                mod_info(&ms, &fr[i]);
         }
         if (rm_pprof_add_sample(p, v, fr, depth, NULL, 0)) {
             ret = -1;
