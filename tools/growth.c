@@ -30,7 +30,8 @@ static size_t frame_key(const struct rm_doc_frame *f, bool by_function, char *ou
     size_t la = strlen(a), lb = b ? strlen(b) : 0;
     if (out) {
         memcpy(out, a, la);
-        memcpy(out + la, b, lb);
+        if (b)
+            memcpy(out + la, b, lb);
         out[la + lb] = '\n';
     }
     return la + lb + 1;
