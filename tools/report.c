@@ -162,6 +162,23 @@ static int view_add(struct rm_view *v, size_t *cap, const struct rm_doc_group *g
     return 0;
 }
 
+/* The groups of doc's processes that the filter keeps. */
+static int view_procs(struct rm_view *v, size_t *cap, const struct rm_doc *doc,
+                      const struct rm_filter *flt)
+{
+    for (size_t p = 0; p < doc->nprocs; p++) {
+        const struct rm_doc_proc *pr = &doc->procs[p];
+        if (!rm_filter_pid(flt, pr->pid))
+            continue;
+        for (size_t i = 0; i < pr->ngroups; i++)
+            if (rm_filter_keep(flt, &pr->groups[i], pr->pid) &&
+                view_add(v, cap, &pr->groups[i], rm_doc_bytes(&pr->groups[i]),
+                         rm_doc_blocks(&pr->groups[i]), pr->pid) < 0)
+                return -1;
+    }
+    return 0;
+}
+
 /* The groups to draw of docs[ndocs]: a tree's merged groups (or with
  * --pid, those processes' own), a report's or dump's groups. */
 static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t ndocs,
@@ -176,17 +193,8 @@ static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t
                     view_add(v, &cap, &doc->groups[i], rm_doc_bytes(&doc->groups[i]),
                              rm_doc_blocks(&doc->groups[i]), -1) < 0)
                     return -1;
-            continue;
-        }
-        for (size_t p = 0; p < doc->nprocs; p++) {
-            const struct rm_doc_proc *pr = &doc->procs[p];
-            if (!rm_filter_pid(flt, pr->pid))
-                continue;
-            for (size_t i = 0; i < pr->ngroups; i++)
-                if (rm_filter_keep(flt, &pr->groups[i], pr->pid) &&
-                    view_add(v, &cap, &pr->groups[i], rm_doc_bytes(&pr->groups[i]),
-                             rm_doc_blocks(&pr->groups[i]), pr->pid) < 0)
-                    return -1;
+        } else if (view_procs(v, &cap, doc, flt) < 0) {
+            return -1;
         }
     }
     return 0;
@@ -197,16 +205,13 @@ static int view_docs(struct rm_view *v, const struct rm_doc *const *docs, size_t
 static int gt_add(struct rm_growth *t, const struct rm_doc *doc, const struct rm_filter *flt,
                   bool is_new)
 {
-    for (size_t p = 0; p < doc->nprocs; p++) {
-        const struct rm_doc_proc *pr = &doc->procs[p];
-        if (!rm_filter_pid(flt, pr->pid))
-            continue;
-        for (size_t i = 0; i < pr->ngroups; i++)
-            if (rm_filter_keep(flt, &pr->groups[i], pr->pid) &&
-                rm_growth_add(t, &pr->groups[i], is_new) < 0)
-                return -1;
-    }
-    return 0;
+    struct rm_view kept = { 0 };
+    size_t cap = 0;
+    int rc = view_procs(&kept, &cap, doc, flt);
+    for (size_t i = 0; rc == 0 && i < kept.n; i++)
+        rc = rm_growth_add(t, kept.groups[i].g, is_new);
+    free(kept.groups);
+    return rc;
 }
 
 static int view_growth(struct rm_view *v, const struct rm_doc *old, const struct rm_doc *new,
