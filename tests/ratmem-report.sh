@@ -225,6 +225,18 @@ grep -q '^ratmem: sampled mode (sample=4096): ' "$TMP/s" && grep -q '^Direct lea
     && [ "$(jsum "$TMP/s.pp" 'str(d["totals"]) + " " + str(d["period"])')" = "[65, 4128] 4096" ] \
     && pass "sampled mode: estimates in text, folded and pprof (period 4096)" || { fail "sampled mode"; cat "$TMP/s"; }
 
+# A module named by the document that is a FIFO (or a device) is not read
+# for its build ID: opening a FIFO would block for ever.
+mkfifo "$TMP/fifo"
+cat >"$TMP/fifomod.json" <<EOF
+{ "ratmem_report": 1, "leaks": [ { "kind": "direct", "bytes": 10, "blocks": 1, "frames": [
+  { "pc": "0x1010", "module": "$TMP/fifo", "offset": "0x10" },
+  { "pc": "0x2010", "module": "/dev/zero", "offset": "0x10" } ] } ] }
+EOF
+timeout 60 "$R" report --format=pprof -o "$TMP/fifomod.pb.gz" "$TMP/fifomod.json" 2>"$TMP/e"; rc=$?
+[ $rc = 0 ] && [ -s "$TMP/fifomod.pb.gz" ] && pass "pprof: a FIFO or device named as a module is not opened for reading" \
+    || { fail "pprof with a FIFO module (exit $rc)"; cat "$TMP/e"; }
+
 # 6. Bad input: one line, status 2, no output file.
 printf '{"ratmem_report": 1, "type": "leaks", "leaks": [' >"$TMP/trunc.json"
 : >"$TMP/empty.json"

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "out.h"
@@ -147,7 +148,14 @@ static const struct bid *module_info(const char *module)
     struct bid *b = &bids[nbids];
     char hex[129] = "";
     b->nseg = 0;
-    int fd = open(module, O_RDONLY | O_CLOEXEC);
+    /* The document names the file: only a regular file is read (a FIFO
+     * would block the open, a device the reads). */
+    int fd = open(module, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+    }
     if (fd >= 0) {
         if (elf_read(fd, hex, sizeof hex, b->seg, &b->nseg) < 0) {
             hex[0] = 0;
