@@ -6,8 +6,11 @@
  *   --base OLD NEW:          growth_objects/count, growth_space/bytes
  * one sample per group (labels: kind, and pid or pids), one mapping per
  * module (file name and build ID: the frame's "build_id" when the document
- * has one, else the GNU build-id note read from the module file), one
- * location per address, functions with names and file:line. */
+ * has one, else the GNU build-id note read from the module file; the loaded
+ * segment holding each address, from the module file's PT_LOAD headers, so
+ * pprof's symbolizer finds it), one location per address, functions with
+ * names and file:line.  Module files are read only when they are regular
+ * files (the document names them). */
 #include "config.h"
 
 #include <elf.h>
