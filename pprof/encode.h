@@ -41,7 +41,11 @@ struct rm_pprof_type {
     const char *unit;
 };
 
-/* One stack frame.  Any string may be NULL (unknown).  pc and offset
+/* One stack frame.  Any string may be NULL (unknown).  pc is the
+ * location's address: for a return address, pass it less 1 (and offset
+ * less 1), a call PC inside the call instruction, as Go's profiles do, so
+ * that pprof's own symbolization (of frames without names, -disasm)
+ * finds the call's line, not the next one.  pc and offset
  * together give the module's load address (pc - offset), which becomes
  * the mapping's memory_start; module and build_id name the mapping
  * (build_id in hex, as pprof and `file` print the GNU build-id note).

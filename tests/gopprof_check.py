@@ -243,12 +243,28 @@ def check_report(rep_path, profile, exe):
 
 def check_nosym(rep_path, profile, *functions):
     """A report whose frames lost their names (profile drawn from a copy
-    of the JSON without function, file, line): pprof names them itself
-    from the binaries here, through the mappings' start and file offset."""
+    of REPORT.json without function, file, line): pprof names them itself
+    from the binaries here, through the mappings' start and file offset,
+    and finds the lines the report has (locations hold the call PC)."""
+    rep = json.load(open(rep_path))
     _, _, flat, _ = top(profile, "leaked_space", True)
     for fn in functions:
         want(flat.get(fn, 0) > 0, "pprof did not symbolize %s: %r" % (fn, sorted(flat)))
-    print("stripped frames symbolized by pprof: %s" % " ".join(
+    out, _ = pprof("-raw", profile)
+    got = set()
+    for line in out.split("Locations", 1)[-1].splitlines():
+        m = re.match(r"^\s*\d+: 0x[0-9a-f]+ M=\d+ (\S+) (\S*):(\d+) s=", line)
+        if m:
+            got.add((m.group(1), os.path.basename(m.group(2)), int(m.group(3))))
+    n = 0
+    for g in rep["leaks"]:
+        for f in g["frames"]:
+            if f["function"] in functions or f["function"] == "main":
+                n += 1
+                key = (f["function"], os.path.basename(f["file"]), f["line"])
+                want(key in got, "pprof's own lines miss %s %s:%d (it has %r)" % (key + (sorted(got),)))
+    want(n > 0, "no frame to compare")
+    print("stripped frames symbolized by pprof, lines as the report's: %s" % " ".join(
         "%s=%dB" % (fn, flat.get(fn, 0)) for fn in functions))
 
 

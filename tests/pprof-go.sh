@@ -11,7 +11,8 @@
 #     mapping first with its build ID, every mapping a loaded segment of its
 #     file (start, end, file offset); -tags; -list puts the bytes on the
 #     allocating source line; with the names taken out of the JSON, pprof
-#     names the frames itself from the binary (binutils);
+#     names the frames itself from the binary (binutils), on the report's
+#     lines (locations hold call PCs, return address - 1, as Go's do);
 #   a heap dump: inuse_space/inuse_objects equal the dump's, per site;
 #   --base: growth_space/growth_objects of the growing site only;
 #   the shim's heap profiles (profile=) of tests/prog/sample_acc: Go's four
@@ -68,7 +69,7 @@ for g in d["leaks"]:
 json.dump(d, open(sys.argv[2], "w"))' "$TMP/family.json" "$TMP/nosym.json" &&
         "$R" report -o "$TMP/nosym.pb.gz" "$TMP/nosym.json" &&
         check "frames without names: pprof symbolizes them from the binary" \
-            nosym "$TMP/nosym.json" "$TMP/nosym.pb.gz" leak_realloc leak_memalign leak_calloc ||
+            nosym "$TMP/family.json" "$TMP/nosym.pb.gz" leak_realloc leak_memalign leak_calloc ||
         fail "a report without names"
 fi
 check "-list: leak_realloc's bytes on its source line" \

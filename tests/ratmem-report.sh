@@ -87,7 +87,7 @@ for g, smp in zip(leaked, pp["samples"]):
     want(smp["values"] == [g["blocks"], g["bytes"]], "values of a group")
     want(smp["labels"].get("kind") == g["kind"] and smp["labels"].get("pid") == rep["pid"], "labels")
     for f, l in zip(g["frames"], smp["stack"]):
-        want(l["address"] == int(f["pc"], 16), "address")
+        want(l["address"] == int(f["pc"], 16) - 1, "address: the call PC, pc - 1")
         want(l.get("module") == f["module"], "module")
         if f["function"] != "??":
             want(l.get("function") == f["function"], "function %r" % f["function"])

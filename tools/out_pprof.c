@@ -184,9 +184,9 @@ static const char *module_build_id(const char *module)
     return b && b->hex[0] ? b->hex : NULL;
 }
 
-/* The loaded segment of f's module that holds f->pc, as /proc/PID/maps
+/* The loaded segment of f's module that holds fr->pc, as /proc/PID/maps
  * shows it (4 KiB pages, as pprof assumes), into fr's map_* fields: the
- * module's load address is pc - offset (its lowest mapped page), so the
+ * module's load address is fr->pc - fr->offset (its lowest mapped page), so the
  * load bias is that less the first segment's page.  Left 0 when the file
  * cannot be read, is another build than the document's, or has no
  * segment there. */
@@ -194,14 +194,14 @@ static void frame_segment(const struct rm_doc_frame *f, struct rm_pprof_frame *f
 {
     const uint64_t pg = 4096;
     const struct bid *b = module_info(f->module);
-    if (!b || !b->nseg || f->pc < f->offset ||
+    if (!b || !b->nseg || fr->pc < fr->offset ||
         (f->build_id && b->hex[0] && strcmp(f->build_id, b->hex) != 0))
         return;
     uint64_t first = UINT64_MAX;
     for (size_t i = 0; i < b->nseg; i++)
         if ((b->seg[i].vaddr & ~(pg - 1)) < first)
             first = b->seg[i].vaddr & ~(pg - 1);
-    uint64_t bias = f->pc - f->offset - first, v = f->pc - bias;
+    uint64_t bias = fr->pc - fr->offset - first, v = fr->pc - bias;
     for (size_t i = 0; i < b->nseg; i++) {
         const struct seg *s = &b->seg[i];
         if (v < s->vaddr || v - s->vaddr >= s->memsz)
@@ -251,11 +251,14 @@ static int build(struct rm_pprof *p, const struct rm_view *v)
         }
         for (size_t k = 0; k < dg->nframes; k++) {
             const struct rm_doc_frame *f = &dg->frames[k];
+            /* The document's pcs are return addresses: the locations
+             * take the call PC, pc - 1 (encode.h). */
+            int ret = f->pc > 0 && f->offset > 0;
             fr[k] = (struct rm_pprof_frame){
-                .pc = f->pc,
+                .pc = f->pc - ret,
                 .module = f->module && f->module[0] ? f->module : NULL,
                 .build_id = f->build_id ? f->build_id : module_build_id(f->module),
-                .offset = f->offset,
+                .offset = f->offset - ret,
                 .function = f->function,
                 .file = f->file,
                 .line = f->line > 0 ? f->line : 0,

@@ -217,9 +217,12 @@ static int build(struct rm_pprof *p)
         for (size_t i = 0; i < depth; i++) {
             struct rm_frame_info fi;
             rm_sym_lookup(sy, st->pc[i], &fi);
+            /* Return addresses: the location takes the call PC, pc - 1
+             * (encode.h), as fi's lines do. */
+            int ret = st->pc[i] > 0 && fi.offset > 0;
             fr[i] = (struct rm_pprof_frame){
-                .pc = st->pc[i], .module = fi.module[0] ? fi.module : NULL,
-                .offset = fi.offset, .function = fi.function, .file = fi.file,
+                .pc = st->pc[i] - ret, .module = fi.module[0] ? fi.module : NULL,
+                .offset = fi.offset - ret, .function = fi.function, .file = fi.file,
                 .line = fi.line };
             if (fi.module[0])
                 mod_info(&ms, &fr[i]);
