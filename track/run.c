@@ -36,6 +36,9 @@
 static struct {
     const struct ratmem_options *o;
     bool root;              /* the run's first process */
+    bool adopted;           /* root whose parent may not be its own: it
+                             * is init or a service manager (systemd),
+                             * which adopt the orphans of ended parents */
     bool forked;            /* a fork child (not exec'd since) */
     bool tracked;
     const char *skipped;    /* "skip", "only" or NULL */
@@ -104,6 +107,24 @@ static bool under_shim(pid_t pid)
     }
     close(fd);
     return found;
+}
+
+/* Whether PID may have adopted us rather than started us: init, or a
+ * service manager (systemd, system or user instance) that is a child
+ * subreaper.  Only such a first process needs the file-time rule of
+ * rm_run_claim; a first process whose parent started it is the first of
+ * a new run, however soon after the last run it starts (file times are
+ * kernel clock ticks, a few milliseconds: a back-to-back run looked like
+ * the same run and wrote PATH.PID). */
+static bool adopter(pid_t pid)
+{
+    if (pid == 1)
+        return true;
+    char path[64], comm[32];
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    size_t n = read_file(path, comm, sizeof comm - 1);
+    comm[n] = 0;
+    return strcmp(comm, "systemd\n") == 0;
 }
 
 /* A GLOB[,GLOB] list against the executable's path and argv[0]: a
@@ -212,7 +233,9 @@ bool rm_run_start(const struct ratmem_options *o)
     rm_run.o = o;
     clock_gettime(CLOCK_REALTIME_COARSE, &rm_run.start);
     /* Only a file path needs the rule (reports to stderr do not). */
-    rm_run.root = !(o->report[0] || o->dump[0]) || !under_shim(getppid());
+    pid_t ppid = getppid();
+    rm_run.root = !(o->report[0] || o->dump[0]) || !under_shim(ppid);
+    rm_run.adopted = rm_run.root && adopter(ppid);
     rm_run.tracked = o->leaks;
     if (o->skip[0] || o->only[0]) {
         struct work *w = rm_mem_map_scratch(sizeof *w);
@@ -316,7 +339,7 @@ int rm_run_claim(const char *tmpl, char *path, size_t cap, bool report)
     /* Under the launcher the plain report path is the tree document's. */
     bool plain = rm_run.root && !(report && rm_run.o && rm_run.o->run_dir[0]);
     struct stat st;
-    if (plain && lstat(path, &st) == 0 && !mine(&st) &&
+    if (plain && rm_run.adopted && lstat(path, &st) == 0 && !mine(&st) &&
         (st.st_mtim.tv_sec > rm_run.start.tv_sec ||
          (st.st_mtim.tv_sec == rm_run.start.tv_sec &&
           st.st_mtim.tv_nsec >= rm_run.start.tv_nsec)))
