@@ -494,22 +494,45 @@ int ratmem_launch_main(int argc, char **argv)
     install_handlers(dump_sig, &fwd);
     sigprocmask(SIG_BLOCK, &fwd, &oldmask);
     fflush(NULL);
+    /* A failed exec is told through this pipe (closed by a successful
+     * one): then the child's line is all the user sees, no summary. */
+    int ep[2];
+    if (pipe2(ep, O_CLOEXEC) != 0)
+        die("cannot make a pipe: %s", strerror(errno));
     pid_t pid = fork();
     if (pid < 0)
         die("cannot fork: %s", strerror(errno));
     if (pid == 0) {
+        close(ep[0]);
         for (size_t k = 0; k < nhandled; k++)
             signal(handled[k], SIG_DFL);
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
         execvp(run.argv[0], run.argv);
         int err = errno;
         fprintf(stderr, "%s: cannot run %s: %s\n", prog, run.argv[0], strerror(err));
+        ssize_t w;
+        do
+            w = write(ep[1], &err, sizeof err);
+        while (w < 0 && errno == EINTR);
         _exit(err == ENOENT ? 127 : 126);
     }
+    close(ep[1]);
     child_pid = pid;
     run.child = pid;
     sigprocmask(SIG_SETMASK, &oldmask, NULL);
+    int exec_err = 0;
+    ssize_t got;
+    do
+        got = read(ep[0], &exec_err, sizeof exec_err);
+    while (got < 0 && errno == EINTR);
+    close(ep[0]);
     wait_all(&run);
+    if (got == (ssize_t)sizeof exec_err) {
+        if (run.dir)
+            tree_remove_dir(run.dir);
+        free(shim);
+        return mirror_status(run.status);
+    }
     /* The program has ended: signals to the launcher now take their
      * default action again. */
     child_pid = 0;
