@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "msg.h"
 #include "ratmem.h"
@@ -26,6 +27,15 @@ __thread int ratmem_shim_guard __attribute__((tls_model("initial-exec")));
 
 /* 0 = not started, 1 = starting, 2 = done. */
 static int init_state;
+
+/* For the exit report at _exit (see _exit below): the pid this copy of the
+ * shim's state belongs to (set at start-up and by the fork handler, so a
+ * vfork child, or a child of clone or _Fork, which run no fork handler,
+ * sees another pid), whether it is a fork child, and whether the exit
+ * report has been written or begun (once per process). */
+static pid_t shim_pid;
+static bool shim_forked;
+static int exit_done;
 
 extern char **__environ;
 
@@ -47,6 +57,8 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
+    shim_pid = getpid();
+    shim_forked = true;
     ratmem_shim_guard++;
     ratmem_track_run_forked();
     ratmem_shim_guard--;
@@ -122,6 +134,7 @@ void ratmem_shim_init(void)
         }
     }
     ratmem_shim_opts = o;
+    shim_pid = getpid();
     /* skip/only; the launcher's start record. */
     if (!ratmem_track_run_start(&ratmem_shim_opts))
         ratmem_shim_opts.leaks = 0;
@@ -230,6 +243,8 @@ __attribute__((destructor(101))) static void shim_destructor(void)
 {
     if (!ratmem_shim_ready || !ratmem_shim_opts.leaks)
         return;
+    if (__atomic_exchange_n(&exit_done, 1, __ATOMIC_ACQ_REL))
+        return;
     int saved = errno;
     ratmem_shim_guard++;
     /* A dump asked for before exit is written before the exit report. */
@@ -246,4 +261,39 @@ __attribute__((destructor(101))) static void shim_destructor(void)
         fflush(NULL);
         _exit(ratmem_shim_opts.exitcode);
     }
+}
+
+/* _exit and _Exit (the same function in glibc): a program image that ends
+ * with _exit (dash does, at the end of every script) gets its exit report,
+ * as with exit(), and under the launcher its exit status is recorded; as
+ * valgrind reports at exit_group.  Only in the process whose state this is
+ * and not in a fork child: a vfork child (or a clone/_Fork child) shares
+ * or copied the parent's state without the fork handler (its getpid()
+ * differs from shim_pid) and must not touch it; a fork child that calls
+ * _exit does so to leave the parent's copy of the heap alone (its blocks
+ * are the parent's).  Never inside the shim (guard), never twice (a report
+ * begun by exit() or another thread).  glibc's own calls (exit, the child
+ * of posix_spawn) do not come through here. */
+static void exit_report(int status)
+{
+    if (!__atomic_load_n(&ratmem_shim_ready, __ATOMIC_ACQUIRE) || ratmem_shim_guard ||
+        shim_forked || getpid() != shim_pid)
+        return;
+    if (ratmem_shim_opts.run_dir[0] && !__atomic_load_n(&exit_done, __ATOMIC_ACQUIRE))
+        on_exit_status(status, NULL);
+    shim_destructor();
+}
+
+SHIM_EXPORT __attribute__((noreturn)) void _exit(int status)
+{
+    exit_report(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+SHIM_EXPORT __attribute__((noreturn)) void _Exit(int status)
+{
+    exit_report(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
 }

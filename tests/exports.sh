@@ -26,7 +26,7 @@ n=$(printf '%s\n' "$expected" | wc -l)
 
 pre="$top_builddir/preload/.libs/libratmem-preload.so"
 if [ -f "$pre" ]; then
-    allowed='^(malloc|calloc|realloc|free|cfree|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|reallocarray|malloc_usable_size|mmap|mmap64|munmap|mremap|mprotect|pkey_mprotect|shmat|dlclose|wait|waitpid|wait3|wait4|waitid|ratmem_preload_[a-z_]+)$'
+    allowed='^(malloc|calloc|realloc|free|cfree|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|reallocarray|malloc_usable_size|mmap|mmap64|munmap|mremap|mprotect|pkey_mprotect|shmat|dlclose|wait|waitpid|wait3|wait4|waitid|_exit|_Exit|ratmem_preload_[a-z_]+)$'
     bad=$(defined_syms "$pre" | grep -Ev "$allowed")
     if [ -n "$bad" ]; then
         echo "exports: libratmem-preload.so exports internals:"; echo "$bad"; status=1

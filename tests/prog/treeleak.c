@@ -9,6 +9,7 @@
  *                                     one, 0.3 s more, write the count to
  *                                     OUT, then die of SIGINT */
 #include <fcntl.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
 void *volatile keep;
 static volatile sig_atomic_t ints;
 
@@ -108,7 +110,30 @@ int main(int argc, char **argv)
         raise(SIGINT);
         return 1;
     }
+    if (argc == 4 && strcmp(argv[1], "xexit") == 0) {
+        leak(strtoul(argv[2], NULL, 10), "a");
+        pid_t p = -1;
+        int st = 0;
+        if (strcmp(argv[3], "vfork") == 0) {
+            p = vfork();
+            if (p == 0)
+                _exit(7);
+        } else if (strcmp(argv[3], "fork") == 0) {
+            p = fork();
+            if (p == 0) {
+                leak(5, "b");
+                _exit(5);
+            }
+        } else if (strcmp(argv[3], "spawn") == 0) {
+            char *a[] = { "/nonexistent/treeleak-spawn", NULL };
+            if (posix_spawn(&p, a[0], NULL, NULL, a, environ) != 0)
+                p = -1;
+        }
+        if (p > 0 && waitpid(p, &st, 0) != p)
+            return 2;
+        _exit(3);
+    }
     fprintf(stderr, "usage: treeleak leak BYTES STATUS a|b | daemon BYTES FILE | hang FILE | "
-                    "intcount OUT READY\n");
+                    "intcount OUT READY | xexit BYTES vfork|fork|spawn|none\n");
     return 2;
 }
