@@ -157,6 +157,52 @@ check "--only=treeleak" "$TMP/only.json" skipped=dash tracked=treeleak total=30/
 [ $rc = 4 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "^ratmem: no leaks in 2 process(es)" "$TMP/err" \
     && pass "no leaks: the program's status and one summary line" || { fail "no leaks: status $rc"; cat "$TMP/err"; }
 
+# _exit: an image that ends with _exit writes its exit report (the shell,
+# dash, ends every script so); a vfork child (no fork handler ran: its pid
+# is not the shim's) and a fork child (its heap is its parent's copy) do
+# not, and neither disturbs the parent's report; posix_spawn's own child
+# does not reach the shim's _exit.  A fork child that ended with _exit is
+# not "without a report".
+for how in vfork fork spawn none; do
+    "$RATMEM" --preload="$SHIM" --json --report="$TMP/x-$how.json" -- "$T" xexit 64 $how 2>"$TMP/err"; rc=$?
+    if [ $rc = 3 ] && python3 - "$TMP/x-$how.json" $how <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); how = sys.argv[2]
+ps = d["processes"]
+top = [p for p in ps if not p["forked"]]
+assert len(top) == 1 and top[0]["exit"] == {"status": 3} and top[0]["end"] == "exit", top
+assert top[0]["report"]["summary"]["direct_bytes"] == 64, top[0]["report"]["summary"]
+assert d["summary"]["direct_bytes"] == 64 and d["summary"]["direct_blocks"] == 1, d["summary"]
+assert d["summary"]["processes_without_report"] == 0, d["summary"]
+kids = [p for p in ps if p["forked"]]
+if how == "fork":
+    assert len(kids) == 1 and kids[0]["exit"] == {"status": 5} and kids[0]["report"] is None, kids
+else:
+    assert not kids, kids
+PY
+    then
+        [ "$(grep -c '^ratmem:   pid' "$TMP/err")" = 1 ] && pass "_exit ($how): the program's report, status 3"             || { fail "_exit ($how): summary"; cat "$TMP/err"; }
+    else
+        fail "_exit ($how): status $rc"; cat "$TMP/err"
+    fi
+done
+"$RATMEM" --preload="$SHIM" --json --report="$TMP/dash.json" -- sh -c "x=\$(echo a); ( true ); $T leak 0 0 a; exit 4" \
+    2>"$TMP/err"; rc=$?
+[ $rc = 4 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && python3 - "$TMP/dash.json" <<'PY' && pass "_exit: the shell's own report, status 4" || { fail "_exit: the shell (status $rc)"; cat "$TMP/err"; }
+import json, sys
+d = json.load(open(sys.argv[1]))
+sh = [p for p in d["processes"] if p["exe"].endswith("/dash") and not p["forked"]]
+assert len(sh) == 1 and sh[0]["report"] is not None and sh[0]["exit"] == {"status": 4}, sh
+assert d["summary"]["processes_without_report"] == 0, d["summary"]
+PY
+# A program that cannot be run: the launcher's one line, no summary.
+"$RATMEM" --preload="$SHIM" -- "$TMP/no such program" 2>"$TMP/err"; rc=$?
+[ $rc = 127 ] && [ "$(cat "$TMP/err")" = "ratmem: cannot run $TMP/no such program: No such file or directory" ] \
+    && pass "a missing program: 127 and one line" || { fail "missing program: status $rc"; cat "$TMP/err"; }
+"$RATMEM" --preload="$SHIM" -- "$TMP/dash.json" 2>"$TMP/err"; rc=$?
+[ $rc = 126 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && pass "a file that is not a program: 126 and one line" \
+    || { fail "not a program: status $rc"; cat "$TMP/err"; }
+
 # Text (the default): the shared leak merged first, then each report.
 "$RATMEM" --preload="$SHIM" --report="$TMP/tree.txt" -- sh -c "$T leak 10 0 b & $T leak 10 0 b; wait" 2>/dev/null
 grep -q "^==ratmem: 1 leak(s) found in more than one of the 2 processes that leaked$" "$TMP/tree.txt" \

@@ -11,6 +11,7 @@
 struct reaped {
     pid_t pid;
     int status;                 /* as waitpid(2) gives it */
+    int seq;                    /* order of recording (tools/tree.c) */
 };
 
 struct run {

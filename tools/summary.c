@@ -42,38 +42,32 @@ static void later_path(const char *report, long long pid, char *buf, size_t cap)
         snprintf(buf + n, cap - n, ".%lld", pid);
 }
 
+/* The process's executable for a summary line: control characters
+ * (a newline in a file name) shown escaped, so that a line stays one line.
+ * The launcher is single-threaded and each line shows one name. */
 static const char *name(const struct proc *p)
 {
-    return p->exe && *p->exe ? p->exe : "?";
+    static char buf[PATH_MAX * 4 + 8];
+    const char *s = p->exe && *p->exe ? p->exe : "?";
+    size_t n = 0;
+    for (; *s && n + 5 < sizeof buf; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\\' || c < 0x20 || c == 0x7f)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, c == '\\' ? "\\\\"
+                                  : c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\x%02x", c);
+        else
+            buf[n++] = (char)c;
+    }
+    buf[n] = 0;
+    return buf;
 }
 
-void summary_print(const struct run *r, const struct tree *t, const char *report_path)
+/* A line for each tracked process that wrote no report, and why. */
+static void without_report(const struct run *r, const struct tree *t, FILE *f)
 {
-    FILE *f = stderr;
-    long long lb = t->tot[0] + t->tot[2], ln = t->tot[1] + t->tot[3];
-    if (!ln) {
-        fprintf(f, "ratmem: no leaks in %zu process(es) (%zu skipped, %zu without a report, %zu "
-                   "still running; %lld byte(s) in %lld allocation(s) still reachable)%s%s\n",
-                t->n, t->skipped, t->noreport, t->running, t->tot[4], t->tot[5],
-                report_path ? "; report: " : "", report_path ? report_path : "");
-        return;
-    }
-    fprintf(f, "ratmem: SUMMARY: %lld byte(s) leaked in %lld allocation(s) (direct %lld in %lld, "
-               "indirect %lld in %lld) by %zu of %zu tracked process(es); %zu process(es) in "
-               "all, %zu skipped, %zu without a report, %zu still running\n",
-            lb, ln, t->tot[0], t->tot[1], t->tot[2], t->tot[3], t->leaked, t->tracked, t->n,
-            t->skipped, t->noreport, t->running);
     for (size_t i = 0; i < t->n; i++) {
         const struct proc *p = &t->p[i];
-        if (p->direct_blocks + p->indirect_blocks)
-            fprintf(f, "ratmem:   pid %lld %s: leaked %lld byte(s) in %lld block(s) direct, "
-                       "%lld byte(s) in %lld block(s) indirect\n",
-                    p->pid, name(p), p->direct_bytes, p->direct_blocks, p->indirect_bytes,
-                    p->indirect_blocks);
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        const struct proc *p = &t->p[i];
-        if (!p->tracked || p->report || p->end == END_EXEC)
+        if (!p->tracked || p->report || p->end == END_EXEC || tree_fork_exit(p))
             continue;
         if (p->end == END_RUNNING) {
             char where[PATH_MAX + 32];
@@ -93,6 +87,36 @@ void summary_print(const struct run *r, const struct tree *t, const char *report
                     p->pid, name(p));
         }
     }
+}
+
+void summary_print(const struct run *r, const struct tree *t, const char *report_path)
+{
+    FILE *f = stderr;
+    long long lb = t->tot[0] + t->tot[2], ln = t->tot[1] + t->tot[3];
+    if (!ln) {
+        fprintf(f, "ratmem: no leaks in %zu process(es) (%zu skipped, %zu without a report, %zu "
+                   "still running; %lld byte(s) in %lld allocation(s) still reachable)%s%s\n",
+                t->n, t->skipped, t->noreport, t->running, t->tot[4], t->tot[5],
+                report_path ? "; report: " : "", report_path ? report_path : "");
+        /* One line for a clean tree; a process without a report is told
+         * of, and why ("no leaks" holds only for those that reported). */
+        without_report(r, t, f);
+        return;
+    }
+    fprintf(f, "ratmem: SUMMARY: %lld byte(s) leaked in %lld allocation(s) (direct %lld in %lld, "
+               "indirect %lld in %lld) by %zu of %zu tracked process(es); %zu process(es) in "
+               "all, %zu skipped, %zu without a report, %zu still running\n",
+            lb, ln, t->tot[0], t->tot[1], t->tot[2], t->tot[3], t->leaked, t->tracked, t->n,
+            t->skipped, t->noreport, t->running);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct proc *p = &t->p[i];
+        if (p->direct_blocks + p->indirect_blocks)
+            fprintf(f, "ratmem:   pid %lld %s: leaked %lld byte(s) in %lld block(s) direct, "
+                       "%lld byte(s) in %lld block(s) indirect\n",
+                    p->pid, name(p), p->direct_bytes, p->direct_blocks, p->indirect_bytes,
+                    p->indirect_blocks);
+    }
+    without_report(r, t, f);
     if (t->skipped) {
         fprintf(f, "ratmem:   skipped:");
         size_t shown = 0;

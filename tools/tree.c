@@ -51,6 +51,47 @@ static json_t *load_lines(const char *dir, const char *name)
     return lines;
 }
 
+/* s as a JSON string: bytes that are not UTF-8 become U+FFFD, as the
+ * shim writes them (json_string refuses them: an argument would be lost). */
+static json_t *utf8_string(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *o = malloc(n * 3 + 1);
+    if (!o)
+        return json_string("");
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        size_t len = u[0] < 0x80 ? 1 : (u[0] & 0xe0) == 0xc0 ? 2 : (u[0] & 0xf0) == 0xe0 ? 3
+                   : (u[0] & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len && i + len <= n;
+        for (size_t m = 1; ok && m < len; m++)
+            ok = (u[m] & 0xc0) == 0x80;
+        if (ok && len > 1) {
+            /* Overlong forms, surrogates and code points past U+10FFFF. */
+            json_t *t = json_stringn((const char *)u, len);
+            ok = t != NULL;
+            json_decref(t);
+        }
+        if (ok) {
+            memcpy(o + k, u, len);
+            k += len;
+            i += len;
+        } else {
+            memcpy(o + k, "\xef\xbf\xbd", 3);
+            k += 3;
+            i++;
+        }
+    }
+    o[k] = 0;
+    j = json_string(o);
+    free(o);
+    return j ? j : json_string("");
+}
+
 static long long num(const json_t *o, const char *key, long long dflt)
 {
     json_t *v = json_object_get(o, key);
@@ -65,6 +106,38 @@ static int by_start(const void *a, const void *b)
     if (x->pid != y->pid)
         return x->pid < y->pid ? -1 : 1;
     return x->gen - y->gen;
+}
+
+static int by_pid_gen(const void *a, const void *b)
+{
+    const struct proc *x = a, *y = b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->gen - y->gen;
+}
+
+/* Reaped statuses by pid, then in the order they were recorded. */
+static int by_pid_seq(const void *a, const void *b)
+{
+    const struct reaped *x = a, *y = b;
+    if (x->pid != y->pid)
+        return x->pid < y->pid ? -1 : 1;
+    return x->seq - y->seq;
+}
+
+/* The last recorded status of pid in a table sorted by by_pid_seq, -1
+ * when there is none. */
+static int last_status(const struct reaped *tab, size_t n, long long pid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {   /* first entry with a pid > pid */
+        size_t mid = lo + (hi - lo) / 2;
+        if (tab[mid].pid <= pid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && tab[lo - 1].pid == pid ? tab[lo - 1].status : -1;
 }
 
 /* Alive and not a zombie (a process the launcher has not reaped yet is
@@ -184,6 +257,11 @@ static void merge(struct tree *t)
     json_decref(index);
 }
 
+bool tree_fork_exit(const struct proc *p)
+{
+    return p->forked && p->end == END_EXIT;
+}
+
 int tree_collect(const struct run *r, struct tree *t)
 {
     memset(t, 0, sizeof *t);
@@ -224,6 +302,7 @@ int tree_collect(const struct run *r, struct tree *t)
         p->start_ms = num(p->start, "start_ms", 0);
         p->exe = json_string_value(json_object_get(p->start, "exe"));
         p->tracked = json_is_true(json_object_get(p->start, "tracked"));
+        p->forked = json_is_true(json_object_get(p->start, "forked"));
         p->skipped = json_string_value(json_object_get(p->start, "skipped"));
         p->report = load(r->dir, p->id, "json");
         if (p->report && !json_is_object(p->report)) {
@@ -241,31 +320,46 @@ int tree_collect(const struct run *r, struct tree *t)
     }
     if (d)
         closedir(d);
+    /* How the processes that did not call exit() ended: a later image of
+     * the same pid (exec), else a reaped status (the launcher's own, then
+     * those of the run's wait calls).  Sorted tables and binary search:
+     * a run of many thousands of processes is gathered in O(n log n). */
     json_t *reaped = r->dir ? load_lines(r->dir, "reaped") : json_array();
+    size_t nown = r->nreaped, nrun = json_array_size(reaped);
+    struct reaped *st_tab = malloc((nown + nrun + 1) * sizeof *st_tab);
+    size_t nst = 0;
+    /* The last status of a pid wins (a pid reused by the run): the
+     * launcher's reaps first in order, then the run's, each table sorted
+     * stably by pid keeping the last. */
+    for (size_t k = 0; st_tab && k < nown; k++)
+        st_tab[nst++] = (struct reaped){ r->reaped[k].pid, r->reaped[k].status, (int)k };
+    size_t own_end = nst;
+    for (size_t k = 0; st_tab && k < nrun; k++) {
+        json_t *rp = json_array_get(reaped, k);
+        long long pid = num(rp, "pid", -1), ws = num(rp, "wait_status", -1);
+        if (pid > 0 && pid <= INT_MAX && ws >= 0 && ws <= INT_MAX)
+            st_tab[nst++] = (struct reaped){ (pid_t)pid, (int)ws, (int)k };
+    }
+    if (st_tab) {
+        qsort(st_tab, own_end, sizeof *st_tab, by_pid_seq);
+        qsort(st_tab + own_end, nst - own_end, sizeof *st_tab, by_pid_seq);
+    }
+    qsort(t->p, t->n, sizeof *t->p, by_pid_gen);
     for (size_t i = 0; i < t->n; i++) {
         struct proc *p = &t->p[i];
         if (p->end == END_EXIT)
             continue;
-        bool later = false;
-        for (size_t j = 0; j < t->n; j++)
-            if (t->p[j].pid == p->pid && t->p[j].gen > p->gen)
-                later = true;
-        if (later) {
+        if (i + 1 < t->n && t->p[i + 1].pid == p->pid) {
             p->end = END_EXEC;
             continue;
         }
         /* Reaped by the launcher, or by a process of the run (its wait
          * call left a record). */
         int st = -1;
-        for (size_t k = r->nreaped; k-- > 0;)
-            if (r->reaped[k].pid == p->pid) {
-                st = r->reaped[k].status;
-                break;
-            }
-        for (size_t k = json_array_size(reaped); st < 0 && k-- > 0;) {
-            json_t *rp = json_array_get(reaped, k);
-            if (num(rp, "pid", -1) == p->pid)
-                st = (int)num(rp, "wait_status", -1);
+        if (st_tab) {
+            st = last_status(st_tab, own_end, p->pid);
+            if (st < 0)
+                st = last_status(st_tab + own_end, nst - own_end, p->pid);
         }
         if (st >= 0 && (WIFSIGNALED(st) || WIFEXITED(st))) {
             p->end = WIFSIGNALED(st) ? END_SIGNAL : END_EXIT;
@@ -274,6 +368,7 @@ int tree_collect(const struct run *r, struct tree *t)
         if (p->end == END_UNKNOWN && running(p->pid))
             p->end = END_RUNNING;
     }
+    free(st_tab);
     json_decref(reaped);
     qsort(t->p, t->n, sizeof *t->p, by_start);
     for (size_t i = 0; i < t->n; i++) {
@@ -294,7 +389,7 @@ int tree_collect(const struct run *r, struct tree *t)
         if (p->tracked && !p->report) {
             if (p->end == END_RUNNING)
                 t->running++;
-            else if (p->end != END_EXEC)
+            else if (p->end != END_EXEC && !tree_fork_exit(p))
                 t->noreport++;
         }
     }
@@ -321,7 +416,7 @@ static json_t *tree_json(const struct run *r, const struct tree *t)
 {
     json_t *cmd = json_array();
     for (char **a = r->argv; *a; a++)
-        json_array_append_new(cmd, json_string(*a));
+        json_array_append_new(cmd, utf8_string(*a));
     json_t *exit = WIFSIGNALED(r->status) ? json_pack("{s:i}", "signal", WTERMSIG(r->status))
                                           : json_pack("{s:i}", "status", WEXITSTATUS(r->status));
     json_t *sum = json_object();

@@ -26,6 +26,7 @@ struct proc {
     long long start_ms;
     const char *exe;        /* from the start record */
     bool tracked;
+    bool forked;            /* a fork child that did not exec */
     const char *skipped;    /* "skip", "only", NULL */
     json_t *start;          /* the start record */
     json_t *report;         /* its v1 report, NULL when none */
@@ -58,6 +59,11 @@ void summary_print(const struct run *r, const struct tree *t, const char *report
 
 /* Remove the run directory and what is in it. */
 void tree_remove_dir(const char *dir);
+
+/* A fork child that ended with _exit (a shell's subshell): no report by
+ * design, its heap being its parent's copy (see _exit in preload/shim.c);
+ * not counted as a process without a report. */
+bool tree_fork_exit(const struct proc *p);
 
 void tree_free(struct tree *t);
 
