@@ -263,10 +263,13 @@ __attribute__((destructor(101))) static void shim_destructor(void)
     }
 }
 
-/* _exit and _Exit (the same function in glibc): a program image that ends
- * with _exit (dash does, at the end of every script) gets its exit report,
- * as with exit(), and under the launcher its exit status is recorded; as
- * valgrind reports at exit_group.  Only in the process whose state this is
+/* _exit and _Exit (the same function in glibc): under the launcher
+ * (run_dir), a program image that ends with _exit (dash does, at the end
+ * of every script) gets its exit report into the run, as with exit(), and
+ * its exit status is recorded; as valgrind reports at exit_group.  With a
+ * plain LD_PRELOAD nothing changes (no report, no line on stderr of a
+ * program that relies on _exit to skip its exit work).  Only in the
+ * process whose state this is
  * and not in a fork child: a vfork child (or a clone/_Fork child) shares
  * or copied the parent's state without the fork handler (its getpid()
  * differs from shim_pid) and must not touch it; a fork child that calls
@@ -277,9 +280,9 @@ __attribute__((destructor(101))) static void shim_destructor(void)
 static void exit_report(int status)
 {
     if (!__atomic_load_n(&ratmem_shim_ready, __ATOMIC_ACQUIRE) || ratmem_shim_guard ||
-        shim_forked || getpid() != shim_pid)
+        shim_forked || !ratmem_shim_opts.run_dir[0] || getpid() != shim_pid)
         return;
-    if (ratmem_shim_opts.run_dir[0] && !__atomic_load_n(&exit_done, __ATOMIC_ACQUIRE))
+    if (!__atomic_load_n(&exit_done, __ATOMIC_ACQUIRE))
         on_exit_status(status, NULL);
     shim_destructor();
 }
