@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include "fdhigh.h"
@@ -52,6 +53,8 @@ static struct {
 } rm_run;
 
 #define WORK_CMDLINE 32768
+/* Free space the run directory needs for a report to go there. */
+#define RUN_MIN_FREE (4ull << 20)
 
 /* Scratch for a record: the writer and the command line. */
 struct work {
@@ -364,6 +367,12 @@ void rm_run_wrote(const char *path)
 int rm_run_report_open(char *tmp, char *dst, size_t cap)
 {
     if (!rm_run.o || !rm_run.o->run_dir[0] || !rm_run.id[0])
+        return -1;
+    /* A run directory on a full file system ($TMPDIR) would cut the
+     * report short: then it goes where it would without the launcher. */
+    struct statvfs vfs;
+    if (statvfs(rm_run.o->run_dir, &vfs) == 0 &&
+        (unsigned long long)vfs.f_bavail * vfs.f_frsize < RUN_MIN_FREE)
         return -1;
     int n = snprintf(dst, cap, "%s/%s.json", rm_run.o->run_dir, rm_run.id);
     if (n < 0 || (size_t)n + 4 >= cap)
