@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "options.h"
@@ -455,6 +456,13 @@ int ratmem_launch_main(int argc, char **argv)
         free(abs);
         run.dir = dirbuf;
         sb_add(&all, "run_dir=", dirbuf);
+        /* The processes write their reports elsewhere when it is full
+         * (track/run.c): say so once. */
+        struct statvfs vfs;
+        if (statvfs(dirbuf, &vfs) == 0 &&
+            (unsigned long long)vfs.f_bavail * vfs.f_frsize < 4ull << 20)
+            fprintf(stderr, "%s: %s is nearly full: the processes' reports may not reach the run's "
+                            "report and go to their own files or stderr\n", prog, tmp);
         run.report = opt_value(all.s, "report");
         if (run.report && !*run.report) {
             free(run.report);
