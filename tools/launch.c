@@ -328,6 +328,15 @@ static void wait_all(struct run *r)
     }
 }
 
+static void run_free(struct run *r)
+{
+    free(r->report);
+    r->report = NULL;
+    free(r->reaped);
+    r->reaped = NULL;
+    r->nreaped = 0;
+}
+
 int ratmem_launch_main(int argc, char **argv)
 {
     struct strbuf opts = { 0 };
@@ -427,6 +436,7 @@ int ratmem_launch_main(int argc, char **argv)
     struct strbuf pre = { 0 };
     pre.s = xmalloc(strlen(shim) + (old ? strlen(old) : 0) + 2);
     sprintf(pre.s, "%s%s%s", shim, old && *old ? ":" : "", old && *old ? old : "");
+    free(shim);
 
     char *ds = opt_value(all.s, "dump_signal");
     if (ds) {
@@ -494,6 +504,10 @@ int ratmem_launch_main(int argc, char **argv)
     if (setenv("LD_PRELOAD", pre.s, 1) != 0 ||
         (all.s && setenv("RATMEM_OPTIONS", all.s, 1) != 0))
         die("cannot set the environment: %s", strerror(errno));
+    /* setenv made its own copies. */
+    free(pre.s);
+    free(all.s);
+    free(opts.s);
 
     /* Orphans of the tree (double-forked daemons) come to the launcher. */
     prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -538,7 +552,7 @@ int ratmem_launch_main(int argc, char **argv)
     if (got == (ssize_t)sizeof exec_err) {
         if (run.dir)
             tree_remove_dir(run.dir);
-        free(shim);
+        run_free(&run);
         return mirror_status(run.status);
     }
     /* The program has ended: signals to the launcher now take their
@@ -546,9 +560,10 @@ int ratmem_launch_main(int argc, char **argv)
     child_pid = 0;
     for (size_t k = 0; k < nhandled; k++)
         signal(handled[k], SIG_DFL);
-    free(shim);
-    if (!run.dir)
+    if (!run.dir) {
+        run_free(&run);
         return mirror_status(run.status);
+    }
     struct tree t;
     tree_collect(&run, &t);
     char *path = run.report ? expand_pid(run.report, run.child) : NULL;
@@ -558,6 +573,7 @@ int ratmem_launch_main(int argc, char **argv)
     bool leaked = t.leaked > 0;
     tree_free(&t);
     free(path);
+    run_free(&run);
     if (leaked && run.exitcode)
         return run.exitcode;
     return mirror_status(run.status);
