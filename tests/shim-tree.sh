@@ -195,6 +195,15 @@ sh = [p for p in d["processes"] if p["exe"].endswith("/dash") and not p["forked"
 assert len(sh) == 1 and sh[0]["report"] is not None and sh[0]["exit"] == {"status": 4}, sh
 assert d["summary"]["processes_without_report"] == 0, d["summary"]
 PY
+# A daemon still running that left no start record (raw fork: no fork
+# handler; also what a daemon's record written too late looks like): the
+# launcher lists its own orphan child as running.
+"$RATMEM" --preload="$SHIM" --json --report="$TMP/raw.json" -- "$T" rawdaemon "$TMP/raw.go" 2>"$TMP/err"; rc=$?
+touch "$TMP/raw.go"
+[ $rc = 0 ] && grep -q "^ratmem:   pid [0-9]* .*/treeleak: still running; its report will go to $TMP/raw.json.[0-9]*$" "$TMP/err" \
+    && $CHECK "$TMP/raw.json" running=1 >/dev/null 2>&1 \
+    && pass "an orphan without a record: listed as still running" || { fail "orphan without a record (status $rc)"; cat "$TMP/err"; }
+
 # A program that cannot be run: the launcher's one line, no summary.
 "$RATMEM" --preload="$SHIM" -- "$TMP/no such program" 2>"$TMP/err"; rc=$?
 [ $rc = 127 ] && [ "$(cat "$TMP/err")" = "ratmem: cannot run $TMP/no such program: No such file or directory" ] \

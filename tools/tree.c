@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "doc.h"
 #include "out.h"
@@ -257,6 +258,53 @@ static void merge(struct tree *t)
     json_decref(index);
 }
 
+/* The launcher's children still running that left no start record yet: an
+ * orphan (a double-forked daemon) whose fork handler had not written it
+ * when the directory was read.  Listed as running, so the summary says
+ * where its report will go.  The launcher is single-threaded: its
+ * children are those of its one task (needs CONFIG_PROC_CHILDREN). */
+static void add_unrecorded_children(struct tree *t)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return;
+    long long pid;
+    while (fscanf(f, "%lld", &pid) == 1) {
+        bool known = false;
+        for (size_t i = 0; i < t->n && !known; i++)
+            known = t->p[i].pid == pid;
+        if (known || !running(pid))
+            continue;
+        struct proc *np = realloc(t->p, (t->n + 1) * sizeof *np);
+        if (!np)
+            break;
+        t->p = np;
+        struct proc *p = &t->p[t->n];
+        memset(p, 0, sizeof *p);
+        snprintf(p->id, sizeof p->id, "%lld-?", pid);
+        p->pid = pid;
+        p->ppid = getpid();
+        char exe[PATH_MAX], lnk[64];
+        snprintf(lnk, sizeof lnk, "/proc/%lld/exe", pid);
+        ssize_t n = readlink(lnk, exe, sizeof exe - 1);
+        exe[n > 0 ? (size_t)n : 0] = 0;
+        /* The record's strings are owned by its start object. */
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        p->start_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+        p->start = json_pack("{s:I, s:I, s:s, s:[], s:b}", "pid", (json_int_t)pid, "ppid",
+                             (json_int_t)p->ppid, "exe", exe, "argv", "forked", 1);
+        p->exe = json_string_value(json_object_get(p->start, "exe"));
+        p->tracked = true;
+        p->forked = true;
+        p->end = END_RUNNING;
+        t->n++;
+    }
+    fclose(f);
+}
+
 bool tree_fork_exit(const struct proc *p)
 {
     return p->forked && p->end == END_EXIT;
@@ -370,6 +418,7 @@ int tree_collect(const struct run *r, struct tree *t)
     }
     free(st_tab);
     json_decref(reaped);
+    add_unrecorded_children(t);
     qsort(t->p, t->n, sizeof *t->p, by_start);
     for (size_t i = 0; i < t->n; i++) {
         struct proc *p = &t->p[i];
@@ -591,7 +640,7 @@ int tree_write(const struct run *r, const struct tree *t, const char *path, bool
     return 0;
 }
 
-void tree_remove_dir(const char *dir)
+static void remove_dir(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -602,7 +651,16 @@ void tree_remove_dir(const char *dir)
     }
     if (d)
         closedir(d);
-    rmdir(dir);
+    /* A process of the run may create a record meanwhile (a daemon's fork
+     * handler): empty the directory again, so that it goes and the
+     * process's report finds it gone (and takes the report path). */
+    if (rmdir(dir) != 0 && errno == ENOTEMPTY && depth < 8)
+        remove_dir(dir, depth + 1);
+}
+
+void tree_remove_dir(const char *dir)
+{
+    remove_dir(dir, 0);
 }
 
 void tree_free(struct tree *t)

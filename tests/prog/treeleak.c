@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,7 +134,19 @@ int main(int argc, char **argv)
             return 2;
         _exit(3);
     }
+    if (argc == 3 && strcmp(argv[1], "rawdaemon") == 0) {
+        if (syscall(SYS_fork) == 0) {
+            if (syscall(SYS_fork) == 0) {
+                for (int i = 0; i < 6000 && access(argv[2], F_OK) != 0; i++)
+                    usleep(10000);
+            }
+            syscall(SYS_exit_group, 0);
+        }
+        usleep(100000);
+        return 0;
+    }
     fprintf(stderr, "usage: treeleak leak BYTES STATUS a|b | daemon BYTES FILE | hang FILE | "
-                    "intcount OUT READY | xexit BYTES vfork|fork|spawn|none\n");
+                    "intcount OUT READY | xexit BYTES vfork|fork|spawn|none | "
+                    "rawdaemon FILE\n");
     return 2;
 }
