@@ -95,6 +95,7 @@ void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi)
  * unw_backtrace walks only a couple of frames more than are kept.  Starts
  * generous; raised (never lowered) whenever a capture sees more. */
 #define RM_SHIM_FRAMES_MAX 16
+#define RM_SHIM_LATER 4
 static _Atomic unsigned rm_shim_frames = RM_SHIM_FRAMES_MAX;
 static _Atomic int rm_shim_frames_learnt;
 
@@ -106,7 +107,10 @@ unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_fro
         max = RM_STACK_MAX_DEPTH;
     unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
     bool unchanged = false;
-    int n = rm_fastunwind_capture_from(buf, max + extra, from, &unchanged);
+    /* From the program's call no shim frame leads: room for a few later
+     * ones (a shim wrapper such as dlclose's deeper in the stack). */
+    int n = rm_fastunwind_capture_from(buf, max + (from ? RM_SHIM_LATER : extra), from,
+                                       &unchanged);
     *how = n < 0 ? RM_CAPTURE_SLOW : unchanged ? RM_CAPTURE_AGAIN : RM_CAPTURE_FAST;
     RM_STAT(captures, 1);
     RM_STAT(again, unchanged);
