@@ -45,7 +45,7 @@ static _Atomic(_Atomic(const struct rm_stack *) *) rm_sdb_dir[RM_DIR_TOP];
 /* Per-thread cache of recent stacks: hash -> record, two ways a set, the
  * most recent first.  Mapped on the thread's first intern (tracker
  * memory), owned by its thread, unmapped at its exit. */
-#define RM_TC_SETS 2048
+#define RM_TC_SETS 8192
 #define RM_TC_WAYS 2
 struct rm_tc_ent {
     uint64_t hash;

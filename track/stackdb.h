@@ -19,7 +19,7 @@ uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth);
 
 /* The id of the stack pc[0..depth) with hash h (rm_stack_hash), storing it
  * when new.  0 when tracker memory cannot be had or ids ran out.  A
- * per-thread cache (4096 recent stacks) answers repeated ones without a
+ * per-thread cache (16384 recent stacks) answers repeated ones without a
  * lock. */
 uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h);
 
