@@ -43,3 +43,17 @@ int ratmem_fd_open(const char *path, int flags, mode_t mode)
     while (fd < 0 && errno == EINTR);
     return ratmem_fd_high(fd);
 }
+
+size_t ratmem_fd_read_all(int fd, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    return n;
+}

@@ -32,4 +32,9 @@ int ratmem_fd_high(int fd);
  * -1 with errno set on failure. */
 int ratmem_fd_open(const char *path, int flags, mode_t mode);
 
+/* read(2) into buf until end of file, an error or cap bytes, retried on
+ * EINTR.  Returns the bytes read (a short count says which came first
+ * only with the caller's own test, e.g. == cap). */
+size_t ratmem_fd_read_all(int fd, char *buf, size_t cap);
+
 #endif

@@ -224,29 +224,10 @@ int rm_dump_run(struct rm_report_req *req, const char *path)
     if (json)
         req->format = RATMEM_FORMAT_JSON + 1;
     snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-    /* A stale temporary file (a dump cut short) or a planted symbolic link
-     * goes; O_EXCL then refuses whatever reappears in its place. */
-    unlink(tmp);
-    int fd;
-    do
-        fd = ratmem_fd_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        int err = errno;
-        complain("create", tmp, err);
-        return err;
-    }
+    int fd = rm_outfile_create_tmp(tmp, "heap dump file");
+    if (fd < 0)
+        return errno;
     req->fd = fd;
     int err = rm_report_write(req, NULL) == 0 ? 0 : EIO;
-    if (close(fd) != 0 && !err && errno != EINTR)
-        err = errno;
-    if (!err && rename(tmp, dst) != 0) {
-        err = errno;
-        complain("rename to", dst, err);
-    } else if (err) {
-        complain("write", tmp, err);
-    }
-    if (err)
-        unlink(tmp);
-    return err;
+    return rm_outfile_commit(fd, err, tmp, dst, "heap dump file");
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,4 +136,36 @@ int rm_outfile_check(const char *tmpl)
     if (access(dir, W_OK | X_OK) != 0)
         return unusable(path, errno);
     return 0;
+}
+
+static void tmp_complain(const char *what, const char *kind, const char *path, int err)
+{
+    rm_out_line("cannot ", what, " ", kind, " ", path, ": ", strerror(err), (char *)NULL);
+}
+
+int rm_outfile_create_tmp(const char *tmp, const char *kind)
+{
+    unlink(tmp);
+    int fd = ratmem_fd_open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        int err = errno;
+        tmp_complain("create", kind, tmp, err);
+        errno = err;
+    }
+    return fd;
+}
+
+int rm_outfile_commit(int fd, int err, const char *tmp, const char *dst, const char *kind)
+{
+    if (close(fd) != 0 && !err && errno != EINTR)
+        err = errno;
+    if (!err && rename(tmp, dst) != 0) {
+        err = errno;
+        tmp_complain("rename to", kind, dst, err);
+    } else if (err) {
+        tmp_complain("write", kind, tmp, err);
+    }
+    if (err)
+        unlink(tmp);
+    return err;
 }

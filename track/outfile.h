@@ -26,4 +26,16 @@ void rm_outfile_close(int fd);
  * the report is opened (the program may change things meanwhile). */
 int rm_outfile_check(const char *tmpl);
 
+/* Files written whole and then put in place (heap dumps, heap profiles):
+ * create TMP (DST + ".tmp") for writing.  A stale TMP (a write cut short)
+ * or a planted symbolic link goes first; O_EXCL|O_NOFOLLOW then refuses
+ * whatever reappears in its place; mode 0600, close-on-exec, above the
+ * program's descriptors.  On failure one line naming TMP (KIND names the
+ * file: "heap dump file", "heap profile") and -1 with errno set. */
+int rm_outfile_create_tmp(const char *tmp, const char *kind);
+/* Finish such a file: close FD, then rename TMP to DST when ERR (the
+ * writer's errno, 0 = written) is 0.  On any failure TMP is removed and
+ * one line names it.  Returns 0 or the errno. */
+int rm_outfile_commit(int fd, int err, const char *tmp, const char *dst, const char *kind);
+
 #endif

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "dump.h"
+#include "outfile.h"
 #include "mem.h"
 #include "out.h"
 #include "sample.h"
@@ -263,29 +264,13 @@ int rm_profile_write(const struct ratmem_options *o, uint64_t seq)
         return err;
     }
     snprintf(tmp, sizeof tmp, "%s.tmp", dst);
-    /* As dump.c: a stale temporary file or a planted link goes first. */
-    unlink(tmp);
-    int fd;
-    do
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    while (fd < 0 && errno == EINTR);
+    int fd = rm_outfile_create_tmp(tmp, "heap profile");
     if (fd < 0) {
         int err = errno;
         rm_pprof_free(p);
-        complain("create", tmp, err);
         return err;
     }
     int err = rm_pprof_write_fd(p, fd) == 0 ? 0 : (errno ? errno : EIO);
     rm_pprof_free(p);
-    if (close(fd) != 0 && !err && errno != EINTR)
-        err = errno;
-    if (!err && rename(tmp, dst) != 0) {
-        err = errno;
-        complain("rename to", dst, err);
-    } else if (err) {
-        complain("write", tmp, err);
-    }
-    if (err)
-        unlink(tmp);
-    return err;
+    return rm_outfile_commit(fd, err, tmp, dst, "heap profile");
 }

@@ -90,17 +90,7 @@ static size_t readable_maps(struct rm_range **out, size_t *bytes)
             rm_mem_unmap_scratch(buf, cap);
             return 0;
         }
-        len = 0;
-        for (;;) {
-            ssize_t k = read(fd, buf + len, cap - len);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                break;
-            len += (size_t)k;
-            if (len == cap)
-                break;
-        }
+        len = ratmem_fd_read_all(fd, buf, cap);
         close(fd);
         if (len < cap || cap >= ((size_t)64 << 20))
             break;
@@ -294,18 +284,9 @@ size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b,
     char *buf = rm_mem_map_scratch(bufcap);
     if (!buf)
         return 0;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    int fd = ratmem_fd_open("/proc/self/maps", O_RDONLY, 0);
     if (fd >= 0) {
-        for (;;) {
-            ssize_t k = read(fd, buf + len, bufcap - len);
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                break;
-            len += (size_t)k;
-            if (len == bufcap)
-                break;
-        }
+        len = ratmem_fd_read_all(fd, buf, bufcap);
         close(fd);
     }
     /* This buffer and the caller's scratch are not roots; neither is the

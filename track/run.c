@@ -69,15 +69,7 @@ static size_t read_file(const char *path, char *buf, size_t cap)
     int fd = ratmem_fd_open(path, O_RDONLY, 0);
     if (fd < 0)
         return 0;
-    size_t n = 0;
-    while (n < cap) {
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
+    size_t n = ratmem_fd_read_all(fd, buf, cap);
     close(fd);
     return n;
 }

@@ -59,15 +59,7 @@ struct rm_suppress *rm_suppress_load(const char *path)
         return NULL;
     }
     char *buf = rm_mem_map_scratch(RM_SUPP_MAX_BYTES);
-    size_t n = 0;
-    while (buf && n < RM_SUPP_MAX_BYTES) {
-        ssize_t k = read(fd, buf + n, RM_SUPP_MAX_BYTES - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            break;
-        n += (size_t)k;
-    }
+    size_t n = buf ? ratmem_fd_read_all(fd, buf, RM_SUPP_MAX_BYTES) : 0;
     close(fd);
     struct rm_suppress *sp = buf ? rm_suppress_parse(buf, n) : NULL;
     rm_mem_unmap_scratch(buf, RM_SUPP_MAX_BYTES);
