@@ -31,6 +31,7 @@
 #include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "die.h"
 #include "options.h"
 #include "cmds.h"
 #include "launch.h"
@@ -40,17 +41,7 @@
 
 static const char *prog = "ratmem";
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(LAUNCH_ERROR);
-}
+#define die(...) rm_die(LAUNCH_ERROR, prog, __VA_ARGS__)
 
 static void *xmalloc(size_t n)
 {

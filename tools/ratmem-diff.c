@@ -21,23 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "die.h"
 #include "cmds.h"
 #include "doc.h"
 #include "growth.h"
 
 static const char *prog = "ratmem diff";
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s: ", prog);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
-}
+#define die(...) rm_die(2, prog, __VA_ARGS__)
 
 typedef struct rm_doc_frame frame_t;
 typedef struct rm_doc_group group_t;
