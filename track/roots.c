@@ -75,6 +75,26 @@ static size_t readable(uintptr_t p, size_t max)
     return ok;
 }
 
+/* The "lo-hi " that starts a /proc/self/maps line at buf[i] (hex):
+ * returns the index just past the space after hi. */
+static size_t maps_range(const char *buf, size_t len, size_t i, uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t v = 0;
+    while (i < len && buf[i] != '-') {
+        char c = buf[i++];
+        v = v * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+    }
+    *lo = v;
+    i++;
+    v = 0;
+    while (i < len && buf[i] != ' ') {
+        char c = buf[i++];
+        v = v * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+    }
+    *hi = v;
+    return i + 1;
+}
+
 /* The readable mappings of this process, from /proc/self/maps, sorted. */
 static size_t readable_maps(struct rm_range **out, size_t *bytes)
 {
@@ -101,17 +121,8 @@ static size_t readable_maps(struct rm_range **out, size_t *bytes)
     *bytes = rcap * sizeof **out;
     struct rm_range *r = rm_mem_map_scratch(*bytes);
     for (size_t i = 0; r && i < len && n < rcap;) {
-        uintptr_t lo = 0, hi = 0;
-        while (i < len && buf[i] != '-') {
-            char c = buf[i++];
-            lo = lo * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
-        }
-        i++;
-        while (i < len && buf[i] != ' ') {
-            char c = buf[i++];
-            hi = hi * 16 + (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
-        }
-        i++;
+        uintptr_t lo, hi;
+        i = maps_range(buf, len, i, &lo, &hi);
         if (i < len && buf[i] == 'r' && lo < hi) {
             r[n].lo = lo;
             r[n].hi = hi;
@@ -303,17 +314,8 @@ size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b,
     }
     for (size_t i = 0; i < len;) {
         /* "lo-hi perms offset dev inode   path" */
-        uintptr_t lo = 0, hi = 0;
-        while (i < len && buf[i] != '-') {
-            char ch = buf[i++];
-            lo = lo * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
-        }
-        i++;
-        while (i < len && buf[i] != ' ') {
-            char ch = buf[i++];
-            hi = hi * 16 + (uintptr_t)(ch <= '9' ? ch - '0' : (ch | 32) - 'a' + 10);
-        }
-        i++;
+        uintptr_t lo, hi;
+        i = maps_range(buf, len, i, &lo, &hi);
         bool rw = i + 1 < len && buf[i] == 'r' && buf[i + 1] == 'w';
         /* Skip perms, offset, dev, inode: the path starts after them. */
         for (int f = 0; f < 4 && i < len; f++) {
