@@ -128,14 +128,17 @@ static char *opt_value(const char *opts, const char *key)
     return found;
 }
 
-/* tmpl with "%p" replaced by pid and "%%" by "%". */
-static char *expand_pid(const char *tmpl, pid_t pid)
+char *rm_expand_pid(const char *tmpl, pid_t pid, bool *had)
 {
     char *out = xmalloc(strlen(tmpl) * 8 + 32);
     size_t n = 0;
+    if (had)
+        *had = false;
     for (const char *p = tmpl; *p; p++) {
         if (p[0] == '%' && p[1] == 'p') {
             n += (size_t)sprintf(out + n, "%d", (int)pid);
+            if (had)
+                *had = true;
             p++;
         } else if (p[0] == '%' && p[1] == '%') {
             out[n++] = '%';
@@ -470,7 +473,7 @@ int ratmem_launch_main(int argc, char **argv)
             run.report = NULL;
         }
         if (run.report) {
-            char *p = expand_pid(run.report, getpid());
+            char *p = rm_expand_pid(run.report, getpid(), NULL);
             const char *why = unwritable(p);
             if (why) {
                 fprintf(stderr, "%s: report path %s cannot be written: %s; the report goes to "
@@ -557,7 +560,7 @@ int ratmem_launch_main(int argc, char **argv)
     }
     struct tree t;
     tree_collect(&run, &t);
-    char *path = run.report ? expand_pid(run.report, run.child) : NULL;
+    char *path = run.report ? rm_expand_pid(run.report, run.child, NULL) : NULL;
     tree_write(&run, &t, path, run.json);
     summary_print(&run, &t, path);
     tree_remove_dir(run.dir);

@@ -26,4 +26,9 @@ struct run {
     size_t nreaped;
 };
 
+/* tmpl with "%p" replaced by pid and "%%" by "%" (malloc'd; out of
+ * memory ends the launcher); *had, when not NULL, says whether a "%p" was
+ * there. */
+char *rm_expand_pid(const char *tmpl, pid_t pid, bool *had);
+
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "launch.h"
 #include "tree.h"
 
 /* The user's report path for process pid: "%p" expanded, else ".PID"
@@ -23,23 +24,13 @@ static void later_path(const char *report, long long pid, char *buf, size_t cap)
         snprintf(buf, cap, "standard error");
         return;
     }
-    size_t n = 0;
-    bool had = false;
-    for (const char *p = report; *p && n + 24 < cap; p++) {
-        if (p[0] == '%' && p[1] == 'p') {
-            n += (size_t)snprintf(buf + n, cap - n, "%lld", pid);
-            had = true;
-            p++;
-        } else if (p[0] == '%' && p[1] == '%') {
-            buf[n++] = '%';
-            p++;
-        } else {
-            buf[n++] = *p;
-        }
-    }
-    buf[n] = 0;
-    if (!had)
-        snprintf(buf + n, cap - n, ".%lld", pid);
+    bool had;
+    char *path = rm_expand_pid(report, (pid_t)pid, &had);
+    if (had)
+        snprintf(buf, cap, "%s", path);
+    else
+        snprintf(buf, cap, "%s.%lld", path, pid);
+    free(path);
 }
 
 /* The process's executable for a summary line: control characters
