@@ -308,6 +308,8 @@ static int load_groups(struct ctx *c, json_t *arr, struct rm_doc_group **out, si
             of->build_id = str_field(f, "build_id");
             of->file = str_field(f, "file");
             of->line = int_field(f, "line");
+            if (of->line < 0)
+                of->line = -1;   /* a negative line is no line */
             if (!of->pc_text && !json_is_integer(json_object_get(f, "pc")) &&
                 !(of->module && (of->offset_text || json_is_integer(json_object_get(f, "offset")))) &&
                 !of->function) {
