@@ -678,24 +678,36 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     size_t bbytes = cap * sizeof(struct rm_block);
     struct rm_block *b = rm_mem_map_scratch(bbytes);
     uint8_t *kind = rm_mem_map_scratch(cap);
-    size_t rcap = req->nroots + (req->process_roots ? 65536 : 0);
-    if (req->process_roots && rm_sample_mean())
-        rcap += cap;   /* the heap, cut around each recorded block */
-    size_t rbytes = rcap * sizeof(struct rm_range);
-    struct rm_range *roots = rm_mem_map_scratch(rbytes);
+    size_t rcap = 0, rbytes = 0;
+    struct rm_range *roots = NULL;
     struct rm_group *g = NULL;
     size_t gbytes = cap * sizeof(struct rm_group);
     struct rm_suppress *sp = NULL;
     struct rm_symbolizer *sy = NULL;
     struct rm_out *o = rm_mem_map_scratch(sizeof *o);
-    if (!b || !kind || !roots || !o) {
+    if (!b || !kind || !o) {
         ret = -1;
         goto out;
     }
     size_t n = rm_table_snapshot(b, cap);
     rm_blocks_sort(b, n);
+    size_t gone = 0;
+    /* No live block: nothing to classify, so no roots (no thread stack
+     * lookup, no /proc/self/maps, no report heap) and no scan; the report
+     * is written as ever, with its counters. */
+    if (n == 0)
+        goto classified;
 
     /* 2. Roots and classification. */
+    rcap = req->nroots + (req->process_roots ? 65536 : 0);
+    if (req->process_roots && rm_sample_mean())
+        rcap += cap;   /* the heap, cut around each recorded block */
+    rbytes = rcap * sizeof(struct rm_range);
+    roots = rm_mem_map_scratch(rbytes);
+    if (!roots) {
+        ret = -1;
+        goto out;
+    }
     size_t nr = 0;
     for (size_t i = 0; i < req->nroots; i++)
         roots[nr++] = req->roots[i];
@@ -731,7 +743,6 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     rm_mem_unmap_scratch(root_block, cap);
     /* Other threads run on meanwhile: a leak candidate freed since the
      * snapshot was not a leak (it is dropped from the report). */
-    size_t gone = 0;
     if (safe_blocks) {
         for (size_t i = 0; i < n; i++) {
             struct rm_block now;
@@ -745,6 +756,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         }
     }
     /* 3. Groups by (kind, stack). */
+classified:
     g = rm_mem_map_scratch(gbytes);
     if (!g) {
         ret = -1;

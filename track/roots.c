@@ -57,15 +57,23 @@ static int each_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-/* How many bytes from p on are readable, up to max. */
+/* How many bytes from p on are readable, up to max: one read of the
+ * whole range when it is all readable (the usual case), else in steps of
+ * 256 bytes.  The buffer is static: one report at a time (the report
+ * lock). */
 static size_t readable(uintptr_t p, size_t max)
 {
-    char buf[256];
-    size_t ok = 0;
+    static char buf[4096];
+    size_t ok = 0, step = sizeof buf;
+    pid_t self = getpid();
     while (ok < max) {
-        size_t len = max - ok < sizeof buf ? max - ok : sizeof buf;
+        size_t len = max - ok < step ? max - ok : step;
         struct iovec l = { buf, len }, r = { (void *)(p + ok), len };
-        ssize_t k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+        ssize_t k = process_vm_readv(self, &l, 1, &r, 1, 0);
+        if (k <= 0 && step > 256) {
+            step = 256;
+            continue;
+        }
         if (k <= 0)
             break;
         ok += (size_t)k;

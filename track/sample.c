@@ -14,7 +14,7 @@
  * them: one in SIZE bytes when sampling. */
 #define _GNU_SOURCE
 #include "config.h"
-#include <math.h>
+#include "fmath.h"
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
@@ -82,7 +82,7 @@ static uint64_t draw(void)
     x *= UINT64_C(0x2545f4914f6cdd1d);
     /* U in (0, 1]: 53 random bits, never 0. */
     double u = (double)((x >> 11) + 1) * (1.0 / 9007199254740992.0);
-    double d = -log(u) * (double)rm_mean;
+    double d = -rm_log(u) * (double)rm_mean;
     if (d < 1)
         return 1;
     if (d > 1e18)
@@ -115,7 +115,7 @@ double rm_sample_scale(uint64_t size)
         return 1.0;
     if (size == 0)
         size = 1;   /* a malloc(0) block took one byte's chance */
-    double p = -expm1(-(double)size / (double)rm_mean);
+    double p = -rm_expm1(-(double)size / (double)rm_mean);
     return p > 0 ? 1.0 / p : 1.0;
 }
 
