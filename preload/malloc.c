@@ -14,13 +14,37 @@
  * memory known to be zero (fresh mmap chunks, fresh top of the heap). */
 #define CALLOC_THRESHOLD (64 * 1024)
 
+/* The usable size of a block glibc just handed out, read from its chunk
+ * header as glibc's malloc_usable_size does (the size word before the
+ * block: chunk size less the header, 16 bytes for an mmapped chunk, else
+ * 8, the next chunk's prev_size field being ours while in use), without
+ * the call or its in-use check of the next chunk.  The shim keeps glibc's
+ * chunk layout, so glibc's own malloc_usable_size is exact and is not
+ * interposed. */
+static inline size_t fresh_usable(const void *p)
+{
+    size_t h = ((const size_t *)p)[-1];
+    return (h & ~(size_t)7) - ((h & 2) ? 16 : 8);
+}
+
 /* Zero the whole usable size: a program may use all malloc_usable_size(p)
- * bytes.  The shim keeps glibc's chunk layout, so glibc's own
- * malloc_usable_size is exact and is not interposed. */
+ * bytes.  Most blocks are small (glibc's usable sizes are 24, 40, 56...):
+ * two or four overlapping 16-byte stores, inline, instead of a call. */
 static inline void zero_block(void *p)
 {
-    if (p)
-        memset(p, 0, malloc_usable_size(p));
+    if (!p)
+        return;
+    size_t n = fresh_usable(p);
+    char *c = p;
+    if (n <= 32) {          /* n >= 24: the smallest chunk */
+        memset(c, 0, 16);
+        memset(c + n - 16, 0, 16);
+    } else if (n <= 64) {
+        memset(c, 0, 32);
+        memset(c + n - 32, 0, 32);
+    } else {
+        memset(c, 0, n);
+    }
 }
 
 /* Charge a new block to the quota; past it the block goes back and the
@@ -55,9 +79,11 @@ static inline void *private_alloc(size_t size, size_t align)
     return ratmem_track_private_alloc(size, align);
 }
 
-/* Inlined into the entry point, whose frame then tells the tracker where
- * the program called in (RATMEM_TRACK_FROM). */
-static inline __attribute__((always_inline)) void track_alloc(void *p, size_t size)
+/* Record a new block.  from: where the program called in, as the entry
+ * point's own frame holds it (TRACK_ALLOC computes it in the entry point
+ * itself). */
+static inline __attribute__((always_inline)) void track_alloc_from(void *p, size_t size,
+                                                                   const struct ratmem_track_from *from)
 {
     if (!p)
         return;
@@ -65,10 +91,8 @@ static inline __attribute__((always_inline)) void track_alloc(void *p, size_t si
         /* Sampled mode: most blocks cost a thread-local count, no more. */
         if (ratmem_shim_opts.sample && ratmem_track_sample_skip(size))
             return;
-        struct ratmem_track_from from;
-        RATMEM_TRACK_FROM(from);
         ratmem_shim_guard++;
-        ratmem_track_alloc(p, size, &from);
+        ratmem_track_alloc(p, size, from);
         ratmem_shim_guard--;
     } else if (shim_exempt()) {
         ratmem_shim_guard++;
@@ -77,16 +101,60 @@ static inline __attribute__((always_inline)) void track_alloc(void *p, size_t si
     }
 }
 
+/* In the entry point the program called, whose frame tells the tracker
+ * where the program called in (RATMEM_TRACK_FROM). */
+#define track_alloc(p, size)                                            \
+    do {                                                                \
+        struct ratmem_track_from from_;                                 \
+        RATMEM_TRACK_FROM(from_);                                       \
+        track_alloc_from((p), (size), &from_);                          \
+    } while (0)
+
+/* A block of size bytes from glibc, zeroed when zero=1. */
+static inline __attribute__((always_inline)) void *fresh_block(size_t size)
+{
+    if (!ratmem_shim_opts.zero)
+        return __libc_malloc(size);
+    if (size >= CALLOC_THRESHOLD)
+        return __libc_calloc(1, size);
+    void *p = __libc_malloc(size);
+    zero_block(p);
+    return p;
+}
+
+/* Light path, sampled mode: a block that reached its thread's countdown
+ * (or a thread's first block, which draws the countdown) goes to the
+ * tracker, which decides and records.  Out of line, so that the entry
+ * points' light path needs few registers. */
+static __attribute__((noinline)) void *record_sampled(void *p, size_t size,
+                                                      const struct ratmem_track_from *from)
+{
+    ratmem_shim_guard++;
+    ratmem_track_alloc(p, size, from);
+    ratmem_shim_guard--;
+    return p;
+}
+
 /* Drop p's record before the block goes back.  false when p is not a live
  * block (reported by the tracker): the caller must not pass it to glibc. */
 static inline bool track_free(void *p, const char *what, void *caller)
 {
     bool ok = true;
     if (shim_tracking()) {
+        if (ratmem_shim_opts.sample) {
+            /* Sampled mode: most blocks were not sampled, and the counting
+             * filter says so inline.  A block the table does not hold was
+             * not sampled either (no invalid-free check; glibc's own
+             * checks remain). */
+            if (ratmem_track_sample_unrecorded(p))
+                return true;
+            ratmem_shim_guard++;
+            ratmem_track_free(p);
+            ratmem_shim_guard--;
+            return true;
+        }
         ratmem_shim_guard++;
-        /* Sampled mode: a block the table does not hold was not sampled
-         * (no invalid-free check; glibc's own checks remain). */
-        if (!ratmem_track_free(p) && !ratmem_shim_opts.sample)
+        if (!ratmem_track_free(p))
             ok = ratmem_track_bad_free(p, what, caller);
         ratmem_shim_guard--;
     } else if (shim_exempt()) {
@@ -97,26 +165,35 @@ static inline bool track_free(void *p, const char *what, void *caller)
     return ok;
 }
 
-SHIM_EXPORT void *malloc(size_t size)
+/* malloc beyond the light path (shim.h): start-up, exact tracking, a
+ * quota, the shim's own allocations (report heap). */
+static __attribute__((noinline)) void *malloc_full(size_t size, const struct ratmem_track_from *from)
 {
     shim_ensure_init();
     void *p = private_alloc(size, 0);
     if (p)
         return p;
-    if (!ratmem_shim_opts.zero) {
-        p = __libc_malloc(size);
-    } else if (size >= CALLOC_THRESHOLD) {
-        p = __libc_calloc(1, size);
-    } else {
-        p = __libc_malloc(size);
-        zero_block(p);
-    }
-    p = charge(p);
-    track_alloc(p, size);
+    p = charge(fresh_block(size));
+    track_alloc_from(p, size, from);
     return p;
 }
 
-SHIM_EXPORT void *calloc(size_t n, size_t size)
+SHIM_EXPORT void *malloc(size_t size)
+{
+    struct ratmem_track_from from;
+    if (shim_light()) {
+        void *p = fresh_block(size);
+        if (!ratmem_shim_opts.sample || !p || ratmem_track_sample_skip(size))
+            return p;
+        RATMEM_TRACK_FROM(from);
+        return record_sampled(p, size, &from);
+    }
+    RATMEM_TRACK_FROM(from);
+    return malloc_full(size, &from);
+}
+
+static __attribute__((noinline)) void *calloc_full(size_t n, size_t size,
+                                                   const struct ratmem_track_from *from)
 {
     shim_ensure_init();
     size_t total;
@@ -124,8 +201,22 @@ SHIM_EXPORT void *calloc(size_t n, size_t size)
     if (!__builtin_mul_overflow(n, size, &total) && (p = private_alloc(total, 0)))
         return p; /* always zeroed */
     p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
-    track_alloc(p, n * size);
+    track_alloc_from(p, n * size, from);
     return p;
+}
+
+SHIM_EXPORT void *calloc(size_t n, size_t size)
+{
+    struct ratmem_track_from from;
+    if (shim_light()) {
+        void *p = __libc_calloc(n, size); /* zeroes, checks n*size overflow */
+        if (!ratmem_shim_opts.sample || !p || ratmem_track_sample_skip(n * size))
+            return p;
+        RATMEM_TRACK_FROM(from);
+        return record_sampled(p, n * size, &from);
+    }
+    RATMEM_TRACK_FROM(from);
+    return calloc_full(n, size, &from);
 }
 
 /* Give an untracked block back to glibc. */
@@ -136,22 +227,37 @@ static inline void release(void *p)
     __libc_free(p);
 }
 
-SHIM_EXPORT void free(void *p)
+static __attribute__((noinline)) void free_full(void *p, void *caller)
 {
-    if (!p)
-        return;
     if (__builtin_expect(ratmem_track_private_owns(p), 0)) {
         ratmem_shim_guard++;
-        ratmem_track_private_free(p, "free", __builtin_return_address(0));
+        ratmem_track_private_free(p, "free", caller);
         ratmem_shim_guard--;
         return;
     }
     /* Drop the record before the block goes back: once freed, another
      * thread may get the same address and record it anew.  A pointer that
      * is not a live block stops here (see libratmem-preload(7)). */
-    if (!track_free(p, "free", __builtin_return_address(0)))
+    if (!track_free(p, "free", caller))
         return;
     release(p);
+}
+
+SHIM_EXPORT void free(void *p)
+{
+    if (!p)
+        return;
+    if (shim_light() && !ratmem_track_private_owns(p)) {
+        /* Sampled mode: the counting filter clears most blocks inline. */
+        if (ratmem_shim_opts.sample && !ratmem_track_sample_unrecorded(p)) {
+            ratmem_shim_guard++;
+            ratmem_track_free(p);
+            ratmem_shim_guard--;
+        }
+        __libc_free(p);
+        return;
+    }
+    free_full(p, __builtin_return_address(0));
 }
 
 SHIM_EXPORT void *realloc(void *old, size_t size)

@@ -23,6 +23,7 @@ struct ratmem_options ratmem_shim_opts = {
 _Bool ratmem_shim_ready;
 struct ratmem_quota ratmem_shim_quota;
 _Bool ratmem_shim_quota_on;
+_Bool ratmem_shim_light;
 __thread int ratmem_shim_guard __attribute__((tls_model("initial-exec")));
 
 /* 0 = not started, 1 = starting, 2 = done. */
@@ -166,6 +167,12 @@ void ratmem_shim_init(void)
         on_exit(on_exit_status, NULL);
     ratmem_shim_guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+    /* The light path (shim.h) serves leaks=0 and sampled mode without a
+     * quota; exact tracking and quotas take the full one. */
+    __atomic_store_n(&ratmem_shim_light,
+                     (!ratmem_shim_opts.leaks || ratmem_shim_opts.sample) &&
+                         !__atomic_load_n(&ratmem_shim_quota_on, __ATOMIC_ACQUIRE),
+                     __ATOMIC_RELEASE);
     __atomic_store_n(&ratmem_shim_ready, 1, __ATOMIC_RELEASE);
     errno = saved_errno;
 }
@@ -217,6 +224,7 @@ SHIM_EXPORT void ratmem_preload_quota_set(size_t limit)
 {
     __atomic_store_n(&ratmem_shim_quota.limit, limit, __ATOMIC_RELAXED);
     __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&ratmem_shim_light, 0, __ATOMIC_RELEASE); /* charges go the full way */
 }
 
 SHIM_EXPORT void ratmem_preload_quota_get(size_t *limit, size_t *used, size_t *peak)

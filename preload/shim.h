@@ -29,6 +29,19 @@ static inline void shim_ensure_init(void)
         ratmem_shim_init();
 }
 
+/* The light path of the malloc family: the shim is up, this thread is not
+ * inside it, and there is no exact tracking (leaks=0, or sampled mode) and
+ * no quota.  An allocation then costs glibc's call, the zeroing and (in
+ * sampled mode) a thread-local countdown, in an entry point small enough
+ * to need few registers; anything else takes the full path.  Set once at
+ * start-up (implies ratmem_shim_ready), cleared when a quota is set. */
+extern _Bool ratmem_shim_light;
+static inline bool shim_light(void)
+{
+    return __builtin_expect(__atomic_load_n(&ratmem_shim_light, __ATOMIC_ACQUIRE), 1) &&
+           __builtin_expect(ratmem_shim_guard == 0, 1);
+}
+
 /* Tracking is on and this thread is not inside the shim already. */
 static inline bool shim_tracking(void)
 {

@@ -95,6 +95,14 @@ static inline bool ratmem_track_sample_skip(size_t size)
 {
     return rm_sample_skip(size);
 }
+/* The free side, inline in the shim (sampled mode only): true when no
+ * recorded block can be at p (the counting filter says so), so that the
+ * free of an unsampled block makes no tracker call.  false: ask
+ * ratmem_track_free. */
+static inline bool ratmem_track_sample_unrecorded(const void *p)
+{
+    return !rm_sample_maybe((uintptr_t)p);
+}
 
 /* Heap profile (pprof, gzip'd) to the profile= path ("%p" = pid, "%n" =
  * the profile's number in this process, 1, 2, ...): every stack's
