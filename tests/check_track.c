@@ -469,7 +469,7 @@ START_TEST(test_scan_root_blocks)
     uint8_t root[3], k[3];
     for (int i = 0; i < 3; i++)
         root[i] = s[i].stack == 1;   /* block 0 */
-    ck_assert_int_eq(rm_scan_classify_ex(s, 3, NULL, 0, root, false, k), 0);
+    ck_assert_int_eq(rm_scan_classify_ex(s, 3, NULL, 0, root, false, 0, k), 0);
     for (int i = 0; i < 3; i++)
         h.kind[s[i].stack - 1] = k[i];
     ck_assert_int_eq(h.kind[0], RM_KIND_REACHABLE);

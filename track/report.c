@@ -3,6 +3,9 @@
  * the end. */
 #define _GNU_SOURCE
 #include "config.h"
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -708,7 +711,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         ret = -1;
         goto out;
     }
-    size_t nr = 0;
+    size_t nr = 0, heap_from = SIZE_MAX; /* sampled mode's heap roots: from here on */
     for (size_t i = 0; i < req->nroots; i++)
         roots[nr++] = req->roots[i];
     if (req->process_roots) {
@@ -722,6 +725,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
                 { (uintptr_t)b, (uintptr_t)b + bbytes },
                 { (uintptr_t)kind, (uintptr_t)kind + cap },
                 { (uintptr_t)roots, (uintptr_t)roots + rbytes } };
+            heap_from = nr;
             nr += rm_roots_heap(roots + nr, rcap - nr, b, n, ex, 3);
         }
     }
@@ -739,7 +743,21 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
         }
     }
     bool safe_blocks = rm_threads_count() > 1;
-    rm_scan_classify_ex(b, n, roots, nr, root_block, safe_blocks, kind);
+    /* Sampled mode's heap roots are most of what is read: with one thread
+     * and signals held off, nothing can unmap them meanwhile, so they are
+     * read in place rather than copied through the kernel. */
+    size_t direct_from = nr;
+    sigset_t all, old;
+    bool held = false;
+    if (heap_from < nr && rm_roots_single_thread()) {
+        sigfillset(&all);
+        held = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
+        if (held)
+            direct_from = heap_from;
+    }
+    rm_scan_classify_ex(b, n, roots, nr, root_block, safe_blocks, direct_from, kind);
+    if (held)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     rm_mem_unmap_scratch(root_block, cap);
     /* Other threads run on meanwhile: a leak candidate freed since the
      * snapshot was not a leak (it is dropped from the report). */

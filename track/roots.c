@@ -344,3 +344,25 @@ size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b,
     rm_mem_unmap_scratch(buf, bufcap);
     return c.n;
 }
+
+bool rm_roots_single_thread(void)
+{
+    char buf[1024];
+    int fd = ratmem_fd_open("/proc/self/stat", O_RDONLY, 0);
+    if (fd < 0)
+        return false;
+    size_t len = ratmem_fd_read_all(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[len] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything, so fields
+     * count from its last ')'; num_threads is field 20, the 18th after. */
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return false;
+    for (int f = 0; f < 18; f++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return false;
+    }
+    return p[1] == '1' && p[2] == ' ';
+}

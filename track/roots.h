@@ -26,4 +26,10 @@ size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
 size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b, size_t n,
                      const struct rm_range *ex, size_t nex);
 
+/* Whether this process has one thread, as the kernel counts them
+ * (/proc/self/stat): then nothing but the caller (and its signal
+ * handlers) can unmap memory while it reads it.  false when unknown. */
+#include <stdbool.h>
+bool rm_roots_single_thread(void);
+
 #endif

@@ -327,20 +327,43 @@ static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
     }
 }
 
+/* The word v lies in [min, min + span): the page filter, then the block. */
+static inline void visit_candidate(struct rm_scan *s, struct visit *vs, const uint64_t *pf,
+                                   uintptr_t v)
+{
+    if (pf) {
+        size_t k = pf_bit(v);
+        if (!(pf[k >> 6] & (UINT64_C(1) << (k & 63))))
+            return;
+    }
+    visit_word(s, vs, v);
+}
+
+/* Most words of a large scan (the heap, in sampled mode) point at no
+ * block: four at a time, one range test each (bounds held in registers,
+ * which visit_word cannot change), and only a group with a word in range
+ * goes further. */
 static void visit_buf(struct rm_scan *s, struct visit *vs, const uintptr_t *w, size_t nw)
 {
     const uint64_t *pf = s->pf;
-    for (size_t i = 0; i < nw; i++) {
-        uintptr_t v = w[i];
-        if (v >= s->min && v < s->max) {
-            if (pf) {
-                size_t k = pf_bit(v);
-                if (!(pf[k >> 6] & (UINT64_C(1) << (k & 63))))
-                    continue;
-            }
-            visit_word(s, vs, v);
-        }
+    const uintptr_t min = s->min, span = s->max - s->min;
+    size_t i = 0;
+    for (; i + 4 <= nw; i += 4) {
+        uintptr_t a = w[i] - min, b = w[i + 1] - min, c = w[i + 2] - min, d = w[i + 3] - min;
+        if (__builtin_expect(!((a < span) | (b < span) | (c < span) | (d < span)), 1))
+            continue;
+        if (a < span)
+            visit_candidate(s, vs, pf, a + min);
+        if (b < span)
+            visit_candidate(s, vs, pf, b + min);
+        if (c < span)
+            visit_candidate(s, vs, pf, c + min);
+        if (d < span)
+            visit_candidate(s, vs, pf, d + min);
     }
+    for (; i < nw; i++)
+        if (w[i] - min < span)
+            visit_candidate(s, vs, pf, w[i]);
 }
 
 /* Build the page filter when the blocks cover few pages (at most 1/8 of
@@ -434,12 +457,13 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
                      const struct rm_range *roots, size_t nroots,
                      bool safe_blocks, uint8_t *kind)
 {
-    return rm_scan_classify_ex(blocks, n, roots, nroots, NULL, safe_blocks, kind);
+    return rm_scan_classify_ex(blocks, n, roots, nroots, NULL, safe_blocks, nroots, kind);
 }
 
 int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
                         const struct rm_range *roots, size_t nroots,
-                        const uint8_t *root_block, bool safe_blocks, uint8_t *kind)
+                        const uint8_t *root_block, bool safe_blocks, size_t direct_from,
+                        uint8_t *kind)
 {
     memset(kind, RM_KIND_UNREACHED, n);
     if (!n)
@@ -468,6 +492,7 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     struct visit vs = { .mode = M_REACH, .self = -1 };
     for (size_t r = 0; r < nroots; r++) {
         vs.self = -1;
+        s.safe = r < direct_from;
         scan_range(&s, &vs, roots[r].lo, roots[r].hi);
         s.safe = safe_blocks;
         drain(&s, &vs);

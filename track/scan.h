@@ -36,9 +36,13 @@ int rm_scan_classify(const struct rm_block *blocks, size_t n,
 
 /* The same, where the blocks i with root_block[i] != 0 (root_block may be
  * NULL) are reachable by fiat and scanned as roots (LSan's treatment of
- * the dynamic linker's own allocations, such as a thread's DTV). */
+ * the dynamic linker's own allocations, such as a thread's DTV), and the
+ * roots from index direct_from on (nroots: none) are read directly, not
+ * through process_vm_readv: the caller knows they stay mapped (sampled
+ * mode's heap roots in a process with one thread, signals blocked). */
 int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
                         const struct rm_range *roots, size_t nroots,
-                        const uint8_t *root_block, bool safe_blocks, uint8_t *kind);
+                        const uint8_t *root_block, bool safe_blocks, size_t direct_from,
+                        uint8_t *kind);
 
 #endif
