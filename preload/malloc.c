@@ -72,11 +72,11 @@ static inline bool shim_exempt(void)
  * allocations of libdw and glibc under it come from the tracker's report
  * heap (track/rheap.h), not the program's: NULL when it does not serve
  * this one. */
-static inline void *private_alloc(size_t size, size_t align)
+static inline void *private_alloc(size_t size, size_t align, void *caller)
 {
     if (__builtin_expect(ratmem_shim_guard == 0, 1))
         return NULL;
-    return ratmem_track_private_alloc(size, align);
+    return ratmem_track_private_alloc(size, align, caller);
 }
 
 /* Record a new block.  from: where the program called in, as the entry
@@ -170,7 +170,7 @@ static inline bool track_free(void *p, const char *what, void *caller)
 static __attribute__((noinline)) void *malloc_full(size_t size, const struct ratmem_track_from *from)
 {
     shim_ensure_init();
-    void *p = private_alloc(size, 0);
+    void *p = private_alloc(size, 0, (void *)from->ra);   /* malloc's caller */
     if (p)
         return p;
     p = charge(fresh_block(size));
@@ -198,7 +198,7 @@ static __attribute__((noinline)) void *calloc_full(size_t n, size_t size,
     shim_ensure_init();
     size_t total;
     void *p;
-    if (!__builtin_mul_overflow(n, size, &total) && (p = private_alloc(total, 0)))
+    if (!__builtin_mul_overflow(n, size, &total) && (p = private_alloc(total, 0, (void *)from->ra)))
         return p; /* always zeroed */
     p = charge(__libc_calloc(n, size)); /* zeroes, checks n*size overflow */
     track_alloc_from(p, n * size, from);
@@ -342,10 +342,12 @@ SHIM_EXPORT void *reallocarray(void *old, size_t n, size_t size)
     return realloc(old, total);
 }
 
-static void *aligned(size_t align, size_t size)
+/* caller: the entry point's return address (the loader's dynamic TLS
+ * blocks come through memalign). */
+static void *aligned(size_t align, size_t size, void *caller)
 {
     shim_ensure_init();
-    void *p = private_alloc(size, align);
+    void *p = private_alloc(size, align, caller);
     if (p)
         return p;
     p = charge(__libc_memalign(align, size));
@@ -360,7 +362,7 @@ SHIM_EXPORT int posix_memalign(void **out, size_t align, size_t size)
     if (align % sizeof(void *) != 0 || (align & (align - 1)) != 0 || align == 0)
         return EINVAL;
     int saved = errno;
-    void *p = aligned(align, size);
+    void *p = aligned(align, size, __builtin_return_address(0));
     errno = saved;
     if (!p)
         return ENOMEM;
@@ -374,18 +376,18 @@ SHIM_EXPORT void *aligned_alloc(size_t align, size_t size)
         errno = EINVAL;
         return NULL;
     }
-    return aligned(align, size);
+    return aligned(align, size, __builtin_return_address(0));
 }
 
 SHIM_EXPORT void *memalign(size_t align, size_t size)
 {
-    return aligned(align, size); /* glibc rounds a bad alignment up */
+    return aligned(align, size, __builtin_return_address(0)); /* glibc rounds a bad alignment up */
 }
 
 SHIM_EXPORT void *valloc(size_t size)
 {
     shim_ensure_init();
-    void *p = private_alloc(size, ratmem_page_size());
+    void *p = private_alloc(size, ratmem_page_size(), __builtin_return_address(0));
     if (p)
         return p;
     p = charge(__libc_valloc(size));

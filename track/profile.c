@@ -25,6 +25,7 @@
 #include "symbolize.h"
 #include "table.h"
 #include "pprof/encode.h"
+#include "lazylib.h"
 #include "profile.h"
 
 static _Atomic uint64_t rm_profile_seq;
@@ -256,6 +257,10 @@ int rm_profile_write(const struct ratmem_options *o, uint64_t seq)
         complain("name", o->profile, ENAMETOOLONG);
         return ENAMETOOLONG;
     }
+    /* The encoder's libraries, loaded on the first profile (one warning
+     * when they cannot be). */
+    if (!rm_lazylib_load(RM_LIB_PROTOBUF) || !rm_lazylib_load(RM_LIB_Z))
+        return ELIBACC;
     struct rm_pprof *p = rm_pprof_new(types, sizeof types / sizeof types[0]);
     if (!p || build(p) != 0) {
         int err = errno ? errno : ENOMEM;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "mem.h"
 #include "rheap.h"
+#include "ldarena.h"
 #include "table.h"
 #include "regions.h"
 #include "threads.h"
@@ -312,13 +313,19 @@ size_t rm_roots_heap(struct rm_range *out, size_t cap, const struct rm_block *b,
      * report heap (libdw's state, and reserved address space). */
     struct rm_range all[16];
     size_t na = 0;
-    for (size_t k = 0; k < nex && na < 14; k++)
+    for (size_t k = 0; k < nex && na < 13; k++)
         all[na++] = ex[k];
     all[na++] = (struct rm_range){ (uintptr_t)buf, (uintptr_t)buf + bufcap };
     size_t rl = atomic_load_explicit(&rm_rheap_len, memory_order_acquire);
     if (rl) {
         uintptr_t base = atomic_load_explicit(&rm_rheap_base, memory_order_relaxed);
         all[na++] = (struct rm_range){ base, base + rl };
+    }
+    /* Nor the loader arena (the dynamic linker's own state). */
+    size_t ll = atomic_load_explicit(&rm_ldarena_len, memory_order_acquire);
+    if (ll) {
+        uintptr_t base = atomic_load_explicit(&rm_ldarena_base, memory_order_relaxed);
+        all[na++] = (struct rm_range){ base, base + ll };
     }
     for (size_t i = 0; i < len;) {
         /* "lo-hi perms offset dev inode   path" */

@@ -264,24 +264,31 @@ static void quota_figures(struct rm_report_req *req)
     }
 }
 
-void *ratmem_track_private_alloc(size_t size, size_t align)
+void *ratmem_track_private_alloc(size_t size, size_t align, void *caller)
 {
+    /* What the loader keeps for good goes to the permanent arena; when it
+     * is full, the report heap keeps its region while such blocks live. */
+    if (rm_ldarena_wants((uintptr_t)caller)) {
+        void *p = rm_ldarena_alloc(size, align);
+        if (p)
+            return p;
+    }
     return rm_rheap_alloc(size, align);
 }
 
 void *ratmem_track_private_realloc(void *p, size_t size)
 {
-    return rm_rheap_realloc(p, size);
+    return rm_ldarena_owns(p) ? rm_ldarena_realloc(p, size) : rm_rheap_realloc(p, size);
 }
 
 size_t ratmem_track_private_usable(const void *p)
 {
-    return rm_rheap_usable(p);
+    return rm_ldarena_owns(p) ? rm_ldarena_usable(p) : rm_rheap_usable(p);
 }
 
 bool ratmem_track_private_check(void *p, const char *what, void *caller)
 {
-    if (rm_rheap_valid(p))
+    if (rm_ldarena_owns(p) ? rm_ldarena_valid(p) : rm_rheap_valid(p))
         return true;
     rm_badfree_report((uintptr_t)p, what, (uintptr_t)caller);
     return false;
@@ -289,7 +296,7 @@ bool ratmem_track_private_check(void *p, const char *what, void *caller)
 
 void ratmem_track_private_free(void *p, const char *what, void *caller)
 {
-    if (!rm_rheap_free(p))
+    if (!(rm_ldarena_owns(p) ? rm_ldarena_free(p) : rm_rheap_free(p)))
         rm_badfree_report((uintptr_t)p, what, (uintptr_t)caller);
 }
 

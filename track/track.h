@@ -72,12 +72,17 @@ void ratmem_track_modules_changed(void);
  * of the region, and when it is not, counts and reports it as an invalid
  * free of what ("free", "realloc") from caller; free does the same for a
  * pointer that is not (a double free).  The caller holds the guard. */
+/* The same for the loader arena (track/ldarena.h): the dynamic linker's
+ * allocations for the libraries reports load (lazylib.h), and, while a
+ * report is written, those whose caller (a return address) is the
+ * dynamic linker itself (dynamic TLS blocks). */
 #include "rheap.h"
+#include "ldarena.h"
 static inline bool ratmem_track_private_owns(const void *p)
 {
-    return rm_rheap_owns(p);
+    return rm_rheap_owns(p) || rm_ldarena_owns(p);
 }
-void *ratmem_track_private_alloc(size_t size, size_t align);
+void *ratmem_track_private_alloc(size_t size, size_t align, void *caller);
 void *ratmem_track_private_realloc(void *p, size_t size);
 size_t ratmem_track_private_usable(const void *p);
 bool ratmem_track_private_check(void *p, const char *what, void *caller);

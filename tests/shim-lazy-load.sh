@@ -1,0 +1,23 @@
+#!/bin/sh
+# shim-lazy-load.sh - libdw and zlib are loaded by the first report that
+# needs them, not at start-up, and loading them inside reports (on two
+# threads, around the program's own dlopen/dlclose of the same library)
+# leaves the program's heap as it was and no report heap behind
+# (tests/prog/lazy_load.c); every report still names the leak's function.
+. "${top_srcdir:-.}/tests/lib.sh"
+out=$(RATMEM_OPTIONS="leaks=1:format=json:report=$TMP/exit.json" timeout 120 \
+    env LD_PRELOAD="$SHIM" "$PROG/lazy_load" "$TMP" 2>"$TMP/err"); rc=$?
+if [ $rc = 77 ]; then echo "SKIP: $out"; exit 77; fi
+[ $rc = 0 ] && [ "$out" = "lazy load ok" ] && pass "lazy loads keep the heap and the report heap as they were" \
+    || { fail "exit $rc, '$out'"; head -5 "$TMP/err"; }
+for r in a.json d.json e.json exit.json; do
+    grep -q '"function": "leak_site"' "$TMP/$r" && pass "$r names leak_site" \
+        || { fail "$r lacks leak_site"; head -30 "$TMP/$r"; }
+done
+for r in b c; do
+    gzip -dc "$TMP/$r.json.gz" 2>/dev/null | grep -q '"function": "leak_site"' \
+        && pass "gzip'd dump $r names leak_site" || fail "gzip'd dump $r unreadable or lacks leak_site"
+done
+[ ! -s "$TMP/err" ] && pass "nothing on stderr" || { fail "stderr:"; head -5 "$TMP/err"; }
+
+finish
