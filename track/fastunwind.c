@@ -17,7 +17,12 @@
  *    are taken from the memory if every remembered return-address slot
  *    still holds the remembered value (one load per frame instead of an
  *    unwind step).  A call writes its return address into the slot, so a
- *    slot that still holds the value belongs to the same call chain.
+ *    slot that still holds the value belongs to the same call chain.  The
+ *    frames are kept outermost first: new frames below known older ones
+ *    are written without moving those.  With each remembered frame goes
+ *    its node in the thread's trace tree (stackdb.h), so that a complete
+ *    stack's id costs one probe per new frame: no copy, hash or compare
+ *    of the whole stack.
  *
  * Every stack read is bounded by the current stack pointer and the top of
  * the calling thread's stack: a wrong rule can give a wrong frame, never a
@@ -32,6 +37,7 @@
 #include <string.h>
 #include "fastunwind.h"
 #include "mem.h"
+#include "stackdb.h"
 #include "stats.h"
 #include "threads.h"
 
@@ -58,6 +64,13 @@ struct tcache {
     unsigned nframes;                 /* remembered frames */
     bool complete;                    /* the walk reached the stack's end */
     uintptr_t cfa[FRAMES_MAX], ra[FRAMES_MAX], bp[FRAMES_MAX];
+    /* The remembered frames are kept outermost first (index 0 = the
+     * outermost), so that new frames of a capture below the same older
+     * ones are written without moving the older ones.  node[i]: the
+     * trace-tree node (stackdb.h) of frames 0..i, for a complete stack,
+     * while tgen is the tree's generation; 0 = none. */
+    unsigned tgen;
+    uint32_t node[FRAMES_MAX];
 };
 
 static __thread struct tcache *rm_tc __attribute__((tls_model("initial-exec")));
@@ -507,6 +520,7 @@ static struct tcache *tcache(void)
     if (__builtin_expect(tc->gen != g, 0)) {
         memset(tc->rules, 0, sizeof tc->rules);
         tc->nframes = 0;
+        tc->tgen = 0;
         tc->gen = g;
     }
     return tc;
@@ -534,6 +548,14 @@ int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from
     return -1;
 }
 
+int rm_fastunwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                             const struct rm_id_want *want, bool *unchanged, uint32_t *id)
+{
+    (void)want;
+    *id = 0;
+    return rm_fastunwind_capture_from(pc, max, from, unchanged);
+}
+
 int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
 {
     (void)pc;
@@ -541,12 +563,39 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     return -1;
 }
 #else
-/* Inlined into each entry point, so that the walk starts in its frame. */
+/* The trace-tree nodes (stackdb.h) of the remembered frames from index
+ * `from` to the innermost, the node of the frames older than `from` being
+ * node (0: the root), frames in the skip range left out.  Returns the
+ * innermost frame's node, or RM_TRACE_NONE (the tree filled up; no node
+ * is kept). */
+static uint32_t nodes_from(struct tcache *tc, unsigned from, uint32_t node,
+                           const struct rm_id_want *want)
+{
+    for (unsigned i = from; i < tc->nframes; i++) {
+        uintptr_t ra = tc->ra[i];
+        if (ra - want->skip_lo >= want->skip_hi - want->skip_lo) {
+            node = rm_trace_child(node, ra);
+            if (__builtin_expect(node == RM_TRACE_NONE, 0)) {
+                tc->tgen = 0;
+                return node;
+            }
+        }
+        tc->node[i] = node;
+    }
+    return node;
+}
+
+/* Inlined into each entry point, so that the walk starts in its frame.
+ * want (may be NULL): find the stack id through the trace tree when the
+ * stack is complete; *id is then set (else 0) and pc holds nothing. */
 static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned max,
                                                          const struct rm_from *from,
-                                                         bool *unchanged)
+                                                         bool *unchanged,
+                                                         const struct rm_id_want *want,
+                                                         uint32_t *id)
 {
     *unchanged = false;
+    *id = 0;
     if (atomic_load_explicit(&rm_fast_disabled, memory_order_relaxed))
         return -1;
     uintptr_t lo, hi;
@@ -567,13 +616,21 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     lo = sp;
     if (from && (from->cfa < lo || from->cfa > hi))
         return -1;
-    /* The new frames are built here; the memory (tc) is read while
-     * walking and rewritten at the end. */
+    /* The new frames, innermost first: return addresses in pc, CFAs and
+     * rbp here.  The memory (tc, outermost first) is read while walking
+     * and rewritten at the end. */
     uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
-    const uintptr_t *ocfa = tc->cfa, *ora = tc->ra, *obp = tc->bp;
+    const uintptr_t *ocfa = tc->cfa, *ora = tc->ra;
     const unsigned on = tc->nframes;
-    unsigned n = 0, k = 0;
-    bool complete = false, matching = on > 0, first_match = true;
+    const unsigned tgen = want && want->keep ? rm_trace_gen() : 0;
+    const bool reuse = want && want->reuse;
+    unsigned n = 0;
+    int j = (int)on - 1;    /* the next remembered frame to meet; < 0: none */
+    bool complete = false;
+    /* Set when the walk met remembered frame j (our frame n - 1) and the
+     * older ones down to m hold: the new stack is memory[m..j] + ours. */
+    bool met = false;
+    unsigned m = 0;
     uintptr_t look = ip;   /* the first pc is not a return address */
     while (n < max) {
         uintptr_t cfa, ra;
@@ -609,88 +666,123 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         look = ra - 1;
         if (look < 4096)
             return -1;
-        if (!matching)
+        if (j < 0)
             continue;
-        /* A remembered frame?  Remembered CFAs grow with k, as ours do. */
-        while (k < on && ocfa[k] < cfa)
-            k++;
-        if (k >= on) {
-            matching = false;
-            continue;
-        }
-        if (ocfa[k] != cfa || ora[k] != ra)
+        /* A remembered frame?  Remembered CFAs fall with the index (the
+         * outermost first); ours grow. */
+        while (j >= 0 && ocfa[j] < cfa)
+            j--;
+        if (j < 0 || ocfa[j] != cfa || ora[j] != ra)
             continue;
         /* The older frames whose return-address slots still hold the
-         * remembered values are the same. */
-        unsigned m = k + 1, room = max - n;
-        unsigned last = on - (k + 1) > room ? k + room : on - 1;
-        if (m <= last && ocfa[m] - 8 >= lo && ocfa[last] <= hi) {
-            /* The remembered CFAs grow: the first and last bound them all.
+         * remembered values are the same: down to m, at most room more. */
+        unsigned room = max - n, lowest = (unsigned)j > room ? (unsigned)j - room : 0;
+        m = (unsigned)j;
+        if (m > lowest && ocfa[m - 1] - 8 >= lo && ocfa[lowest] <= hi) {
+            /* The remembered CFAs fall: the first and last bound them all.
              * Four slots a step while they all hold their values. */
-            while (m + 3 <= last &&
-                   ((*(const uintptr_t *)(ocfa[m] - 8) ^ ora[m]) |
-                    (*(const uintptr_t *)(ocfa[m + 1] - 8) ^ ora[m + 1]) |
-                    (*(const uintptr_t *)(ocfa[m + 2] - 8) ^ ora[m + 2]) |
-                    (*(const uintptr_t *)(ocfa[m + 3] - 8) ^ ora[m + 3])) == 0)
-                m += 4;
-            while (m <= last && *(const uintptr_t *)(ocfa[m] - 8) == ora[m])
-                m++;
+            while (m >= lowest + 4 &&
+                   ((*(const uintptr_t *)(ocfa[m - 1] - 8) ^ ora[m - 1]) |
+                    (*(const uintptr_t *)(ocfa[m - 2] - 8) ^ ora[m - 2]) |
+                    (*(const uintptr_t *)(ocfa[m - 3] - 8) ^ ora[m - 3]) |
+                    (*(const uintptr_t *)(ocfa[m - 4] - 8) ^ ora[m - 4])) == 0)
+                m -= 4;
+            while (m > lowest && *(const uintptr_t *)(ocfa[m - 1] - 8) == ora[m - 1])
+                m--;
         }
-        unsigned same = m - k - 1;
+        unsigned same = (unsigned)j - m;
         RM_STAT(remembered, same);
-        bool done = n + same >= max || (tc->complete && m == on);
-        if (done && first_match && n == k + 1) {
-            /* The remembered frames from k on stay where they are: only
-             * ours replace 0..k.  The previous capture again when ours are
-             * the remembered ones. */
-            bool again = m == on;
-            for (unsigned i = 0; i < n; i++) {
-                again = again && pc[i] == ora[i];
-                tc->cfa[i] = ncfa[i];
-                tc->ra[i] = pc[i];
-                tc->bp[i] = nbp[i];
-            }
-            *unchanged = again;
-            if (!again)
-                memcpy(&pc[n], &ora[n], same * sizeof *pc);
-            n += same;
-            tc->nframes = n;
-            tc->complete = tc->complete && m == on;
-            return (int)n;
-        }
-        first_match = false;
-        memcpy(&pc[n], &ora[k + 1], same * sizeof *pc);
-        memcpy(&ncfa[n], &ocfa[k + 1], same * sizeof *ncfa);
-        memcpy(&nbp[n], &obp[k + 1], same * sizeof *nbp);
-        n += same;
-        if (done) {
-            complete = tc->complete && m == on;
+        if (n + same >= max || (tc->complete && m == 0)) {
+            met = true;
+            complete = tc->complete && m == 0;
             break;
         }
-        /* Changed at frame m (or the memory ends): unwind on by rule from
-         * the last frame taken; later frames may be remembered again. */
-        k = m;
+        /* Changed below frame m (or the memory ends): take j-1..m as ours
+         * and unwind on by rule from m; older frames may be met again. */
+        const uintptr_t *obp = tc->bp;
+        for (unsigned t = 0; t < same; t++) {
+            ncfa[n + t] = ocfa[j - 1 - t];
+            nbp[n + t] = obp[j - 1 - t];
+            pc[n + t] = ora[j - 1 - t];
+        }
+        n += same;
         sp = ncfa[n - 1];
         bp = nbp[n - 1];
         look = pc[n - 1] - 1;
+        j = (int)m - 1;
     }
-    memcpy(tc->cfa, ncfa, n * sizeof *ncfa);
-    memcpy(tc->ra, pc, n * sizeof *pc);
-    memcpy(tc->bp, nbp, n * sizeof *nbp);
-    tc->nframes = n;
+    /* The new memory, outermost first: [m..j] of the old when met (our
+     * frame n - 1 is j), then ours. */
+    unsigned base = 0;       /* where our frame n - 1 goes */
+    bool nodes_kept = false; /* node[base] stays right */
+    if (met) {
+        unsigned jj = (unsigned)j;
+        if (m == 0) {
+            bool again = jj + n == on;
+            for (unsigned t = 0; again && t + 1 < n; t++)
+                again = pc[t] == ora[on - 1 - t];
+            if (again) {
+                *unchanged = true;
+                if (!reuse) {
+                    for (unsigned t = n; t < on; t++)
+                        pc[t] = ora[on - 1 - t];
+                }
+                return (int)on;
+            }
+            nodes_kept = tgen && tc->tgen == tgen;
+        } else {
+            memmove(tc->cfa, tc->cfa + m, (jj - m) * sizeof *tc->cfa);
+            memmove(tc->ra, tc->ra + m, (jj - m) * sizeof *tc->ra);
+            memmove(tc->bp, tc->bp + m, (jj - m) * sizeof *tc->bp);
+        }
+        base = jj - m;
+    }
+    unsigned total = base + n;
+    for (unsigned t = 0; t < n; t++) {
+        unsigned i = base + n - 1 - t;
+        tc->cfa[i] = ncfa[t];
+        tc->ra[i] = pc[t];
+        tc->bp[i] = nbp[t];
+    }
+    tc->nframes = total;
     tc->complete = complete;
-    return (int)n;
+    if (tgen && complete) {
+        uint32_t leaf = nodes_kept ? nodes_from(tc, base + 1, tc->node[base], want)
+                                   : nodes_from(tc, 0, 0, want);
+        if (leaf != RM_TRACE_NONE) {
+            tc->tgen = tgen;
+            *id = rm_trace_stack(leaf, want->keep);
+            if (*id)
+                return (int)total;
+        }
+    } else {
+        tc->tgen = 0;
+    }
+    /* The frames for the caller, innermost first. */
+    if (met) {
+        for (unsigned t = n; t < total; t++)
+            pc[t] = tc->ra[total - 1 - t];
+    }
+    return (int)total;
 }
 
 int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
                                bool *unchanged)
 {
-    return capture(pc, max, from, unchanged);
+    uint32_t id;
+    return capture(pc, max, from, unchanged, NULL, &id);
+}
+
+int rm_fastunwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                             const struct rm_id_want *want, bool *unchanged, uint32_t *id)
+{
+    return capture(pc, max, from, unchanged, want, id);
 }
 
 int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
 {
     bool unchanged;
-    return capture(pc, max, NULL, &unchanged);
+    uint32_t id;
+    return capture(pc, max, NULL, &unchanged, NULL, &id);
 }
 #endif

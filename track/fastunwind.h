@@ -25,9 +25,26 @@ struct rm_from {
 
 /* As rm_fastunwind_capture, but the first frame is from's (NULL: this
  * function's caller).  *unchanged is set when the frames are exactly those
- * this thread's previous capture returned. */
+ * this thread's previous capture returned (pc is filled all the same). */
 int rm_fastunwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
                                bool *unchanged);
+
+/* As rm_fastunwind_capture_from, and when the stack is complete (the walk
+ * reached its outermost frame within max), *id is set to its stack id,
+ * found through the thread's trace tree (stackdb.h): the frames below the
+ * first remembered one that still holds cost one probe each, the rest
+ * nothing.  The path leaves out frames in [skip_lo, skip_hi) and is cut
+ * to its keep innermost frames.  With *id set, pc may hold nothing; *id
+ * 0: as rm_fastunwind_capture_from. */
+struct rm_id_want {
+    unsigned keep;          /* 0: no id wanted */
+    bool reuse;             /* the caller keeps the previous capture's id: when
+                             * the frames are the same (*unchanged), pc is not
+                             * filled */
+    uintptr_t skip_lo, skip_hi;
+};
+int rm_fastunwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                             const struct rm_id_want *want, bool *unchanged, uint32_t *id);
 
 /* Loaded objects changed (dlclose): forget every thread's rules. */
 void rm_fastunwind_flush(void);

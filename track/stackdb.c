@@ -64,6 +64,104 @@ static struct rm_tc_ent *tcache(void)
     return rm_tc;
 }
 
+/* Per-thread trace tree (see stackdb.h): open addressing on (parent,
+ * return address); a node's id is its slot's index.  Slot 0 is the root
+ * (ra 1: never a return address, never empty).  Full at 3/4: the next
+ * table has twice the slots (up to RM_TT_MAX_BITS) and starts empty. */
+#define RM_TT_MIN_BITS 12
+#define RM_TT_MAX_BITS 18
+struct rm_tt_node {
+    uintptr_t ra;       /* 0 = empty slot */
+    uint32_t parent;
+    uint32_t sid;       /* the path's stack id; 0 = not asked yet */
+};
+struct rm_tt {
+    struct rm_tt_node *n;
+    unsigned bits;
+    uint32_t count, limit;
+};
+static __thread struct rm_tt rm_tt __attribute__((tls_model("initial-exec")));
+static __thread unsigned rm_tt_gen __attribute__((tls_model("initial-exec")));
+static __thread bool rm_tt_off __attribute__((tls_model("initial-exec")));
+
+static size_t tt_bytes(unsigned bits)
+{
+    return ((size_t)1 << bits) * sizeof(struct rm_tt_node);
+}
+
+/* A new empty table of bits (after the current one, if any, is dropped):
+ * every node id handed out before is void (rm_trace_gen changes). */
+static bool tt_fresh(unsigned bits)
+{
+    if (rm_tt.n)
+        rm_mem_unmap(rm_tt.n, tt_bytes(rm_tt.bits));
+    rm_tt_gen++;
+    rm_tt.n = rm_mem_map(tt_bytes(bits));
+    if (!rm_tt.n) {
+        rm_tt_off = true;
+        return false;
+    }
+    rm_tt.bits = bits;
+    rm_tt.count = 1;
+    rm_tt.limit = (uint32_t)(((size_t)3 << bits) / 4);
+    rm_tt.n[0].ra = 1;
+    return true;
+}
+
+unsigned rm_trace_gen(void)
+{
+    if (__builtin_expect(!rm_tt.n, 0) && !rm_tt_off)
+        tt_fresh(RM_TT_MIN_BITS);
+    return rm_tt_off ? 0 : rm_tt_gen;
+}
+
+uint32_t rm_trace_child(uint32_t parent, uintptr_t ra)
+{
+    struct rm_tt_node *n = rm_tt.n;
+    if (__builtin_expect(!n, 0))
+        return RM_TRACE_NONE;
+    size_t mask = ((size_t)1 << rm_tt.bits) - 1;
+    size_t i = (size_t)(((uint64_t)ra ^ ((uint64_t)parent << 40 | parent)) *
+                        UINT64_C(0x9e3779b97f4a7c15) >> (64 - rm_tt.bits));
+    for (;; i = (i + 1) & mask) {
+        if (n[i].ra == ra && n[i].parent == parent)
+            return (uint32_t)i;
+        if (!n[i].ra)
+            break;
+    }
+    if (rm_tt.count >= rm_tt.limit) {
+        /* Full: a bigger (or, at the largest size, a cleared) table; the
+         * caller's ids are void, so this capture goes without. */
+        tt_fresh(rm_tt.bits < RM_TT_MAX_BITS ? rm_tt.bits + 1 : rm_tt.bits);
+        return RM_TRACE_NONE;
+    }
+    n[i].ra = ra;
+    n[i].parent = parent;
+    rm_tt.count++;
+    return (uint32_t)i;
+}
+
+uint32_t rm_trace_stack(uint32_t node, unsigned max)
+{
+    struct rm_tt_node *n = rm_tt.n;
+    uint32_t sid = n[node].sid;
+    if (__builtin_expect(sid != 0, 1)) {
+        RM_STAT(intern_cached, 1);
+        return sid;
+    }
+    uintptr_t pc[RM_STACK_MAX_DEPTH];
+    unsigned d = 0;
+    if (max > RM_STACK_MAX_DEPTH)
+        max = RM_STACK_MAX_DEPTH;
+    for (uint32_t i = node; i != 0 && d < max; i = n[i].parent)
+        pc[d++] = n[i].ra;
+    if (!d)
+        return 0;
+    sid = rm_stackdb_intern(pc, d, rm_stack_hash(pc, d));
+    n[node].sid = sid;
+    return sid;
+}
+
 void rm_stackdb_thread_exit(void)
 {
     struct rm_tc_ent *t = rm_tc;
@@ -71,6 +169,11 @@ void rm_stackdb_thread_exit(void)
     rm_tc = NULL;
     if (t)
         rm_mem_unmap(t, RM_TC_SETS * RM_TC_WAYS * sizeof *t);
+    rm_tt_off = true;
+    if (rm_tt.n)
+        rm_mem_unmap(rm_tt.n, tt_bytes(rm_tt.bits));
+    rm_tt.n = NULL;
+    rm_tt_gen++;
 }
 
 uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth)

@@ -26,7 +26,23 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h);
 /* The stored stack of id, or NULL.  Lock-free; records never change. */
 const struct rm_stack *rm_stackdb_get(uint32_t id);
 
-/* The calling thread ends: its cache of recent stacks goes. */
+/* The calling thread's trace tree (as heaptrack's): a node is a stack
+ * path from the outermost frame, named by (parent node, return address);
+ * node 0 is the empty path.  A capture whose older frames' node is known
+ * finds its own with one probe per newer frame, and a node keeps its
+ * stack id, so a known stack costs neither a hash nor a compare.  Node
+ * ids of one thread, valid while rm_trace_gen stays the same (a full
+ * tree starts again, bigger).  rm_trace_gen: 0 = no tree (no memory, or
+ * the thread ends).  rm_trace_child: RM_TRACE_NONE when the tree just
+ * filled up (rm_trace_gen changed).  rm_trace_stack: the stack id of
+ * node's path cut to its max innermost frames (interned on the first
+ * ask), 0 as rm_stackdb_intern. */
+#define RM_TRACE_NONE UINT32_MAX
+unsigned rm_trace_gen(void);
+uint32_t rm_trace_child(uint32_t parent, uintptr_t ra);
+uint32_t rm_trace_stack(uint32_t node, unsigned max);
+
+/* The calling thread ends: its cache of recent stacks and trace tree go. */
 void rm_stackdb_thread_exit(void);
 
 /* Number of distinct stacks stored. */

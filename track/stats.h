@@ -14,7 +14,7 @@ struct rm_stats {
     uint64_t slow;            /* ... taken by libunwind (the fast capture gave up) */
     uint64_t walked;          /* frames unwound by rule (fast capture) */
     uint64_t remembered;      /* frames taken from the previous capture, checked in place */
-    uint64_t intern_cached;   /* stacks found in the thread's cache of recent stacks */
+    uint64_t intern_cached;   /* stacks found in the thread's trace tree or cache of recent stacks */
     uint64_t intern_locked;   /* ... looked up in the shared store (a lock) */
 };
 

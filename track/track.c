@@ -108,11 +108,13 @@ static uint32_t capture(const struct ratmem_track_from *where)
         f.bp = where->bp;
     }
     int how;
-    uint32_t last = rm_last_id;
-    unsigned n = rm_unwind_capture_from(pc, (unsigned)depth, where ? &f : NULL, last != 0, &how);
+    uint32_t last = rm_last_id, id;
+    unsigned n = rm_unwind_capture_id(pc, (unsigned)depth, where ? &f : NULL, last != 0, &how,
+                                      &id);
     if (how == RM_CAPTURE_AGAIN && last)
         return last;
-    uint32_t id = n ? rm_stackdb_intern(pc, n, rm_stack_hash(pc, n)) : 0;
+    if (!id && n)
+        id = rm_stackdb_intern(pc, n, rm_stack_hash(pc, n));
     rm_last_id = how == RM_CAPTURE_SLOW ? 0 : id;
     return id;
 }

@@ -102,21 +102,41 @@ static _Atomic int rm_shim_frames_learnt;
 unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
                                 bool skip_again, int *how)
 {
+    return rm_unwind_capture_id(pc, max, from, skip_again, how, NULL);
+}
+
+unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                              bool skip_again, int *how, uint32_t *id)
+{
     uintptr_t buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
     if (max > RM_STACK_MAX_DEPTH)
         max = RM_STACK_MAX_DEPTH;
     unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
     bool unchanged = false;
+    uint32_t got = 0;
+    int n;
     /* From the program's call no shim frame leads: room for a few later
      * ones (a shim wrapper such as dlclose's deeper in the stack). */
-    int n = rm_fastunwind_capture_from(buf, max + (from ? RM_SHIM_LATER : extra), from,
-                                       &unchanged);
+    struct rm_id_want w = {
+        .keep = id ? max : 0,
+        .reuse = skip_again,
+        .skip_lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed),
+        .skip_hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed),
+    };
+    if (w.skip_hi < w.skip_lo)
+        w.skip_hi = w.skip_lo;
+    n = rm_fastunwind_capture_id(buf, max + (from ? RM_SHIM_LATER : extra), from, &w,
+                                 &unchanged, &got);
+    if (id)
+        *id = got;
     *how = n < 0 ? RM_CAPTURE_SLOW : unchanged ? RM_CAPTURE_AGAIN : RM_CAPTURE_FAST;
     RM_STAT(captures, 1);
     RM_STAT(again, unchanged);
     RM_STAT(slow, n < 0);
     if (*how == RM_CAPTURE_AGAIN && skip_again)
         return 0;   /* the caller has the previous capture's result */
+    if (got)
+        return 0;   /* the trace tree named the stack */
     if (n < 0) {
         /* libunwind takes locks of its own: keep fork() out (gate.h).
          * The fast capture takes none.  It starts in this function: the

@@ -36,5 +36,10 @@ struct rm_from;
 enum { RM_CAPTURE_SLOW = -1, RM_CAPTURE_FAST = 0, RM_CAPTURE_AGAIN = 1 };
 unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
                                 bool skip_again, int *how);
+/* As rm_unwind_capture_from; when the fast capture found the stack's id
+ * through the thread's trace tree (see rm_fastunwind_capture_id), *id is
+ * set, pc holds nothing and 0 is returned; else *id is 0. */
+unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
+                              bool skip_again, int *how, uint32_t *id);
 
 #endif
