@@ -55,7 +55,8 @@ struct rule {
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 
-#define RULES 8192          /* per thread, direct-mapped, 16 bytes each */
+#define RULE_SET_BITS 13
+#define RULES (2u << RULE_SET_BITS)   /* per thread, two ways a set, 16 bytes each */
 #define FRAMES_MAX (RM_FAST_MAX + 8)
 
 struct tcache {
@@ -496,9 +497,14 @@ static struct rule make_rule(uintptr_t pc)
 
 static inline const struct rule *rule_of(struct tcache *tc, uintptr_t pc)
 {
-    struct rule *e = &tc->rules[(pc ^ (pc >> 12)) & (RULES - 1)];
-    if (e->pc != pc)
-        *e = make_rule(pc);
+    /* Two ways a set, the most recent first. */
+    size_t set = (size_t)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - RULE_SET_BITS));
+    struct rule *e = &tc->rules[set * 2];
+    if (__builtin_expect(e->pc == pc, 1))
+        return e;
+    struct rule r = e[1].pc == pc ? e[1] : make_rule(pc);
+    e[1] = e[0];
+    e[0] = r;
     return e;
 }
 
