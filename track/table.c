@@ -49,7 +49,17 @@ static inline uint64_t mix(uintptr_t a)
     return x;
 }
 
-/* Place b into slots (no resize, no duplicate check). */
+/* The store holds its keys disguised (the top 17 bits flipped: no user
+ * space address), so that a scan reading tracker memory as part of the
+ * heap (sampled mode's roots) never takes a record for a pointer to its
+ * block.  Slots, hashes and probes work on disguised keys; 0 = empty. */
+#define OVF_DISGUISE UINT64_C(0xFFFF800000000000)
+static inline uintptr_t ovf_key(uintptr_t addr)
+{
+    return addr ^ OVF_DISGUISE;
+}
+
+/* Place b (its key disguised) into slots (no resize, no duplicate check). */
 static void ovf_place(struct rm_block *slots, size_t mask, const struct rm_block *b)
 {
     size_t i = mix(b->addr) & mask;
@@ -84,9 +94,10 @@ static long ovf_find(uintptr_t addr)
 {
     if (!ovf_slots)
         return -1;
-    size_t i = mix(addr) & ovf_mask;
+    uintptr_t k = ovf_key(addr);
+    size_t i = mix(k) & ovf_mask;
     while (ovf_slots[i].addr) {
-        if (ovf_slots[i].addr == addr)
+        if (ovf_slots[i].addr == k)
             return (long)i;
         i = (i + 1) & ovf_mask;
     }
@@ -96,14 +107,16 @@ static long ovf_find(uintptr_t addr)
 /* Insert or replace.  Caller holds ovf_lock. */
 static bool ovf_insert(const struct rm_block *b)
 {
+    struct rm_block e = *b;
+    e.addr = ovf_key(b->addr);
     long i = ovf_find(b->addr);
     if (i >= 0) {
-        ovf_slots[i] = *b;
+        ovf_slots[i] = e;
         return true;
     }
     if (!ovf_grow())
         return false;
-    ovf_place(ovf_slots, ovf_mask, b);
+    ovf_place(ovf_slots, ovf_mask, &e);
     atomic_fetch_add_explicit(&ovf_count, 1, memory_order_relaxed);
     return true;
 }
@@ -139,8 +152,10 @@ static bool ovf_lookup(uintptr_t addr, struct rm_block *out)
         return false;
     pthread_mutex_lock(&ovf_lock);
     long i = ovf_find(addr);
-    if (i >= 0 && out)
+    if (i >= 0 && out) {
         *out = ovf_slots[i];
+        out->addr = addr;
+    }
     pthread_mutex_unlock(&ovf_lock);
     return i >= 0;
 }
@@ -199,9 +214,17 @@ static struct leaf *leaf_alloc(void)
     return lf;
 }
 
+/* Sampled mode: everything in the overflow store (table.h). */
+static bool sparse;
+
+void rm_table_set_sparse(bool on)
+{
+    sparse = on;
+}
+
 static inline bool shadowable(uintptr_t addr)
 {
-    return !(addr & 15) && addr && addr < ADDR_LIMIT;
+    return !(addr & 15) && addr && addr < ADDR_LIMIT && !sparse;
 }
 
 static struct leaf *leaf_create(uintptr_t addr)
@@ -413,6 +436,7 @@ static size_t walk(struct rm_block *out, size_t cap)
                 if (n >= cap)
                     break;
                 out[n] = ovf_slots[i];
+                out[n].addr = ovf_key(ovf_slots[i].addr);
             }
             n++;
         }

@@ -18,6 +18,13 @@ struct rm_block {
     uint64_t stack : 24;  /* stack id, 0 = unknown */
 };
 
+/* Few, scattered records (sampled mode): every record goes to the hash
+ * table (the overflow store), none to the shadow map, whose pages a few
+ * blocks spread over a large heap would touch one each (cc1 at
+ * sample=512K: ~5 MiB resident for a dozen live blocks).  Once, at
+ * start-up, before the first insert. */
+void rm_table_set_sparse(bool sparse);
+
 /* Record a block; replaces the record when addr is already present.  false
  * when tracker memory could not be had (the block is then untracked, and
  * counted by rm_table_untracked). */

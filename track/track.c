@@ -75,6 +75,7 @@ void ratmem_track_init(const struct ratmem_options *opts)
     rm_sym_set_separate_lines(opts->debuginfo == RATMEM_DEBUGINFO_ALL);
     rm_threads_init();
     rm_sample_setup(opts->sample, opts->profile[0] != 0);
+    rm_table_set_sparse(opts->sample != 0);
     atomic_store(&rm_opts, opts);
     atomic_store(&rm_init_state, 2);
 }
