@@ -71,6 +71,18 @@ void ratmem_options_defaults(struct ratmem_options *o)
     memcpy(o, &defaults, sizeof *o);
 }
 
+static void set_default(const struct row *r, char *field);
+
+void ratmem_options_defaults_fresh(struct ratmem_options *o)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const struct row *r = &rows[i];
+        size_t n = r->kind == K_SIZE ? sizeof(size_t) : sizeof(int);
+        if (r->kind != K_PATH && memcmp((char *)o + r->off, (const char *)&defaults + r->off, n))
+            set_default(r, (char *)o + r->off);
+    }
+}
+
 /* Parse a decimal int in [lo, hi] (0 <= lo <= hi) from s[0..n): digits
  * only, leading zeros allowed, however many. */
 static bool parse_int(const char *s, size_t n, int lo, int hi, int *out)

@@ -47,6 +47,11 @@ int ratmem_options_signal(const char *s, size_t n);
 
 /* Fill *o with the defaults. */
 void ratmem_options_defaults(struct ratmem_options *o);
+/* The same for an *o whose strings are all "" already (a static struct
+ * not yet parsed into): the other fields are written where they differ,
+ * the 32 KiB of string buffers are not touched (the shim's start-up: each
+ * page written is a page fault in every process). */
+void ratmem_options_defaults_fresh(struct ratmem_options *o);
 
 /* Parse str (may be NULL) into *o, which holds defaults or earlier values.
  * Each unknown key or bad value writes one warning line to stderr naming it

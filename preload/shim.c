@@ -111,59 +111,60 @@ void ratmem_shim_init(void)
     int saved_errno = errno;
     ratmem_shim_guard++;
     ratmem_stderr_note_start();
-    struct ratmem_options o;
-    ratmem_options_defaults(&o);
+    /* Parsed in place: the options are 32 KiB, mostly path buffers, and
+     * each page of them written is a page fault at every process start
+     * (copying them through the stack cost 16-24). */
+    struct ratmem_options *o = &ratmem_shim_opts;
+    ratmem_options_defaults_fresh(o);
     bool secure = getauxval(AT_SECURE) != 0;
-    ratmem_options_parse(&o, getenv("RATMEM_OPTIONS"), secure);
-    if (o.help)
+    ratmem_options_parse(o, getenv("RATMEM_OPTIONS"), secure);
+    if (o->help)
         ratmem_options_help(2);
     /* A report path that cannot be written is found now, with one warning,
      * rather than at exit (when stderr may be closed, or never reached by
      * a program that ends with _exit); the report goes to stderr.  Under
      * the launcher, which writes the run's report, the launcher checks. */
-    if (o.leaks && !o.run_dir[0] && !ratmem_track_report_path_ok(o.report))
-        o.report[0] = '\0';
+    if (o->leaks && !o->run_dir[0] && !ratmem_track_report_path_ok(o->report))
+        o->report[0] = '\0';
     /* wx_allow: this executable gets wx=warn.  readlink of
      * /proc/self/exe opens no descriptor. */
-    if (o.wx == RATMEM_WX_ENFORCE && o.wx_allow[0]) {
+    if (o->wx == RATMEM_WX_ENFORCE && o->wx_allow[0]) {
         char exe[RATMEM_PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
         if (n > 0) {
             exe[n] = 0;
-            if (ratmem_wx_exe_allowed(o.wx_allow, exe))
-                o.wx = RATMEM_WX_WARN;
+            if (ratmem_wx_exe_allowed(o->wx_allow, exe))
+                o->wx = RATMEM_WX_WARN;
         }
     }
-    ratmem_shim_opts = o;
     shim_pid = getpid();
     /* skip/only; the launcher's start record. */
     if (!ratmem_track_run_start(&ratmem_shim_opts))
         ratmem_shim_opts.leaks = 0;
-    o.leaks = ratmem_shim_opts.leaks;
-    if (o.quota) {
-        __atomic_store_n(&ratmem_shim_quota.limit, o.quota, __ATOMIC_RELAXED);
+    if (o->quota) {
+        __atomic_store_n(&ratmem_shim_quota.limit, o->quota, __ATOMIC_RELAXED);
         __atomic_store_n(&ratmem_shim_quota_on, 1, __ATOMIC_RELEASE);
     }
-    if (o.dump_signal && !o.leaks)
+    if (o->dump_signal && !o->leaks)
         ratmem_msg("dump_signal needs leaks=1; no heap dumps");
-    if (!o.leaks && (o.sample || o.profile[0] || o.profile_interval)) {
+    if (!o->leaks && (o->sample || o->profile[0] || o->profile_interval)) {
         ratmem_msg("sample, profile and profile_interval need leaks=1; ignored");
-        o.sample = 0;
-        o.profile[0] = '\0';
-        o.profile_interval = 0;
+        o->sample = 0;
+        o->profile[0] = '\0';
+        o->profile_interval = 0;
     }
-    if (o.profile_interval && !o.profile[0]) {
+    if (o->profile_interval && !o->profile[0]) {
         ratmem_msg("profile_interval needs a profile= path; ignored");
-        o.profile_interval = 0;
+        o->profile_interval = 0;
     }
-    if (o.leaks) {
+    if (o->leaks) {
         ratmem_track_set_quota_source(quota_figures);
         ratmem_track_init(&ratmem_shim_opts);
     }
-    if (o.leaks || o.run_dir[0])
+    if (o->leaks || o->run_dir[0])
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
     /* Under the launcher, each exit() status goes to the run's records. */
-    if (o.run_dir[0])
+    if (o->run_dir[0])
         on_exit(on_exit_status, NULL);
     ratmem_shim_guard--;
     __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);

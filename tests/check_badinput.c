@@ -712,6 +712,21 @@ START_TEST(test_options_garbage_one_line_each)
 }
 END_TEST
 
+/* The shim's start-up fills its options in place: from an all-zero
+ * struct, and from the shim's own pre-start values, the result is the
+ * defaults byte for byte. */
+START_TEST(test_options_defaults_fresh)
+{
+    static struct ratmem_options o, d, pre = { .leaks = 0, .wx = RATMEM_WX_ENFORCE, .zero = 1,
+                                               .stack_depth = 32 };
+    ratmem_options_defaults(&d);
+    ratmem_options_defaults_fresh(&o);
+    ck_assert_int_eq(memcmp(&o, &d, sizeof o), 0);
+    ratmem_options_defaults_fresh(&pre);
+    ck_assert_int_eq(memcmp(&pre, &d, sizeof pre), 0);
+}
+END_TEST
+
 Suite *badinput_suite(void)
 {
     Suite *s = suite_create("badinput");
@@ -762,6 +777,7 @@ Suite *badinput_suite(void)
     tcase_add_test(tc, test_options_repeated_keys_take_the_last);
     tcase_add_test(tc, test_options_numbers);
     tcase_add_test(tc, test_options_garbage_one_line_each);
+    tcase_add_test(tc, test_options_defaults_fresh);
     suite_add_tcase(s, tc);
     return s;
 }

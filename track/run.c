@@ -230,7 +230,9 @@ bool rm_run_start(const struct ratmem_options *o)
     /* Only a file path needs the rule (reports to stderr do not). */
     pid_t ppid = getppid();
     rm_run.root = !(o->report[0] || o->dump[0]) || !under_shim(ppid);
-    rm_run.adopted = rm_run.root && adopter(ppid);
+    /* Paths are claimed only for reports, dumps and profiles, which need
+     * leaks=1: with leaks=0 no /proc read is needed. */
+    rm_run.adopted = rm_run.root && o->leaks && adopter(ppid);
     rm_run.tracked = o->leaks;
     if (o->skip[0] || o->only[0]) {
         struct work *w = rm_mem_map_scratch(sizeof *w);
