@@ -109,6 +109,40 @@ else
     fail "launcher: exit $rc, profiles: $*"; cat "$TMP/launch.err"
 fi
 
+# 3c. The launcher's tree in sampled mode: its summary counts each sampled
+# process's leaks as their estimates (the sum of its groups'
+# estimated_bytes), says so, and the tree document carries them beside the
+# recorded figures.
+RATMEM_PRELOAD="$SHIM" timeout 120 "$top_builddir/tools/ratmem" --sample=16 --json \
+    --report="$TMP/tree.json" -- sh -c "'$PROG/leaky' direct; '$PROG/leaky' indirect" \
+    >/dev/null 2>"$TMP/tree.err"
+if python3 - "$TMP/tree.json" "$TMP/tree.err" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+err = open(sys.argv[2]).read()
+s = d["summary"]
+assert s["sampled"] == 16, s
+want = {"direct": [0, 0], "indirect": [0, 0]}
+for p in d["processes"]:
+    for g in (p.get("report") or {}).get("leaks", []):
+        if g["kind"] in want:
+            want[g["kind"]][0] += g["estimated_bytes"]
+            want[g["kind"]][1] += g["estimated_blocks"]
+            assert g["estimated_bytes"] >= g["bytes"], g
+for k in want:
+    assert s["estimated_%s_bytes" % k] == want[k][0], (k, s, want)
+    assert s["estimated_%s_blocks" % k] == want[k][1], (k, s, want)
+assert "ratmem: sampled mode (sample=16): leak byte and allocation counts are estimates" in err, err
+lb = want["direct"][0] + want["indirect"][0]
+if lb:
+    assert re.search(r"SUMMARY: %d byte\(s\) leaked" % lb, err), err
+PY
+then
+    pass "launcher tree, sampled: summary and document count the estimates"
+else
+    fail "launcher tree, sampled"; cat "$TMP/tree.err"
+fi
+
 # 4. profile= without sample=: exact figures, period 1.
 RATMEM_OPTIONS="profile=$TMP/exact.pb.gz:report=/dev/null" \
     timeout 120 env LD_PRELOAD="$SHIM" "$PROG/sample_threads" race 0.2 2>"$TMP/err"

@@ -83,7 +83,11 @@ static void without_report(const struct run *r, const struct tree *t, FILE *f)
 void summary_print(const struct run *r, const struct tree *t, const char *report_path)
 {
     FILE *f = stderr;
-    long long lb = t->tot[0] + t->tot[2], ln = t->tot[1] + t->tot[3];
+    /* Sampled processes count with their unsampled estimates. */
+    long long lb = t->est[0] + t->est[2], ln = t->est[1] + t->est[3];
+    if (t->sampled > 0)
+        fprintf(f, "ratmem: sampled mode (sample=%lld): leak byte and allocation counts are "
+                   "estimates\n", t->sampled);
     if (!ln) {
         fprintf(f, "ratmem: no leaks in %zu process(es) (%zu skipped, %zu without a report, %zu "
                    "still running; %lld byte(s) in %lld allocation(s) still reachable)%s%s\n",
@@ -97,7 +101,7 @@ void summary_print(const struct run *r, const struct tree *t, const char *report
     fprintf(f, "ratmem: SUMMARY: %lld byte(s) leaked in %lld allocation(s) (direct %lld in %lld, "
                "indirect %lld in %lld) by %zu of %zu tracked process(es); %zu process(es) in "
                "all, %zu skipped, %zu without a report, %zu still running\n",
-            lb, ln, t->tot[0], t->tot[1], t->tot[2], t->tot[3], t->leaked, t->tracked, t->n,
+            lb, ln, t->est[0], t->est[1], t->est[2], t->est[3], t->leaked, t->tracked, t->n,
             t->skipped, t->noreport, t->running);
     for (size_t i = 0; i < t->n; i++) {
         const struct proc *p = &t->p[i];

@@ -195,13 +195,25 @@ static char *group_key(const char *kind, const json_t *frames)
     return k;
 }
 
+/* A group's bytes and blocks: the unsampled estimates of a sampled
+ * process's group, else what was recorded. */
+static long long est_bytes(const json_t *g)
+{
+    return num(g, "estimated_bytes", num(g, "bytes", 0));
+}
+
+static long long est_blocks(const json_t *g)
+{
+    return num(g, "estimated_blocks", num(g, "blocks", 0));
+}
+
 static int by_size(const void *a, const void *b)
 {
     const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    long long xb = num(x, "bytes", 0), yb = num(y, "bytes", 0);
+    long long xb = est_bytes(x), yb = est_bytes(y);
     if (xb != yb)
         return xb > yb ? -1 : 1;
-    long long xn = num(x, "blocks", 0), yn = num(y, "blocks", 0);
+    long long xn = est_blocks(x), yn = est_blocks(y);
     if (xn != yn)
         return xn > yn ? -1 : 1;
     return 0;
@@ -236,6 +248,16 @@ static void merge(struct tree *t)
             json_object_set_new(m, "bytes", json_integer(num(m, "bytes", 0) + num(g, "bytes", 0)));
             json_object_set_new(m, "blocks",
                                 json_integer(num(m, "blocks", 0) + num(g, "blocks", 0)));
+            /* Sampled processes: the estimates add up beside what was
+             * recorded (an exact process's group counts as itself). */
+            if (json_object_get(g, "estimated_bytes") || json_object_get(m, "estimated_bytes")) {
+                long long mb = json_object_get(m, "estimated_bytes") ? est_bytes(m)
+                                                                     : num(m, "bytes", 0) - num(g, "bytes", 0);
+                long long mn = json_object_get(m, "estimated_blocks") ? est_blocks(m)
+                                                                      : num(m, "blocks", 0) - num(g, "blocks", 0);
+                json_object_set_new(m, "estimated_bytes", json_integer(mb + est_bytes(g)));
+                json_object_set_new(m, "estimated_blocks", json_integer(mn + est_blocks(g)));
+            }
             json_t *pids = json_object_get(m, "pids");
             size_t np = json_array_size(pids);
             if (!np || json_integer_value(json_array_get(pids, np - 1)) != p->pid) {
@@ -429,6 +451,29 @@ int tree_collect(const struct run *r, struct tree *t)
         p->direct_blocks = num(s, "direct_blocks", 0);
         p->indirect_bytes = num(s, "indirect_bytes", 0);
         p->indirect_blocks = num(s, "indirect_blocks", 0);
+        long long mean = num(s, "sampled", 0);
+        if (mean > 0) {
+            /* Sampled: the process's leaks are its groups' estimates. */
+            if (mean > t->sampled)
+                t->sampled = mean;
+            p->direct_bytes = p->direct_blocks = p->indirect_bytes = p->indirect_blocks = 0;
+            size_t k;
+            json_t *g;
+            json_array_foreach(json_object_get(p->report, "leaks"), k, g) {
+                const char *kind = json_string_value(json_object_get(g, "kind"));
+                if (kind && strcmp(kind, "direct") == 0) {
+                    p->direct_bytes += est_bytes(g);
+                    p->direct_blocks += est_blocks(g);
+                } else if (kind && strcmp(kind, "indirect") == 0) {
+                    p->indirect_bytes += est_bytes(g);
+                    p->indirect_blocks += est_blocks(g);
+                }
+            }
+        }
+        t->est[0] += p->direct_bytes;
+        t->est[1] += p->direct_blocks;
+        t->est[2] += p->indirect_bytes;
+        t->est[3] += p->indirect_blocks;
         if (p->tracked)
             t->tracked++;
         else
@@ -471,6 +516,15 @@ static json_t *tree_json(const struct run *r, const struct tree *t)
     json_t *sum = json_object();
     for (int k = 0; k < 8; k++)
         json_object_set_new(sum, sum_keys[k], json_integer(t->tot[k]));
+    if (t->sampled > 0) {
+        /* Some processes were sampled: the leak totals as estimates too. */
+        static const char *const est_keys[4] = { "estimated_direct_bytes", "estimated_direct_blocks",
+                                                  "estimated_indirect_bytes",
+                                                  "estimated_indirect_blocks" };
+        json_object_set_new(sum, "sampled", json_integer(t->sampled));
+        for (int k = 0; k < 4; k++)
+            json_object_set_new(sum, est_keys[k], json_integer(t->est[k]));
+    }
     json_object_set_new(sum, "processes", json_integer((json_int_t)t->n));
     json_object_set_new(sum, "processes_tracked", json_integer((json_int_t)t->tracked));
     json_object_set_new(sum, "processes_skipped", json_integer((json_int_t)t->skipped));
@@ -554,7 +608,7 @@ static void tree_text(FILE *f, const struct run *r, const struct tree *t)
                 continue;
             const char *kind = json_string_value(json_object_get(g, "kind"));
             fprintf(f, "%s %lld byte(s) in %lld object(s) in %lld process(es) (pid",
-                    kind_title(kind ? kind : ""), num(g, "bytes", 0), num(g, "blocks", 0),
+                    kind_title(kind ? kind : ""), est_bytes(g), est_blocks(g),
                     num(g, "processes", 0));
             size_t k;
             json_t *pid;

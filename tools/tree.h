@@ -40,6 +40,11 @@ struct tree {
     size_t n;
     json_t *merged;         /* merged leak groups, largest first */
     long long tot[8];       /* direct, indirect, reachable, suppressed: bytes, blocks */
+    /* Sampled processes (summary "sampled"): the largest mean, and the
+     * leak totals with each sampled group's unsampled estimate in place of
+     * its recorded bytes and blocks (direct, indirect: bytes, blocks). */
+    long long sampled;
+    long long est[4];
     size_t tracked, skipped, leaked, noreport, running;
 };
 
