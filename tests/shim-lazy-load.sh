@@ -20,4 +20,12 @@ for r in b c; do
 done
 [ ! -s "$TMP/err" ] && pass "nothing on stderr" || { fail "stderr:"; head -5 "$TMP/err"; }
 
+# leaks=0 loads no library at all; leaks=1 loads libunwind at start-up
+# and nothing a report needs.
+maps=$(RATMEM_OPTIONS=leaks=0 shim cat /proc/self/maps 2>&1)
+echo "$maps" | grep -q libratmem-preload && ! echo "$maps" | grep -Eq 'libunwind|liblzma|libdw|libelf|libz\.|libprotobuf-c|libm\.' \
+    && pass "leaks=0: the shim alone is mapped" || { fail "leaks=0 maps more than the shim:"; echo "$maps" | grep '\.so' | head; }
+maps=$(RATMEM_OPTIONS=leaks=1 shim cat /proc/self/maps 2>/dev/null)
+echo "$maps" | grep -q libunwind && ! echo "$maps" | grep -Eq 'libdw|libelf|libz\.|libprotobuf-c|libm\.' \
+    && pass "leaks=1: libunwind and nothing a report needs at start-up" || { fail "leaks=1 start-up maps:"; echo "$maps" | grep '\.so' | head; }
 finish

@@ -9,6 +9,8 @@
 #include <elfutils/libdwfl.h>
 #include <zlib.h>
 #include <protobuf-c/protobuf-c.h>
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 #include "ldarena.h"
 #include "msg.h"
 #include "lazylib.h"
@@ -16,6 +18,10 @@
 /* X(lib, return type, name, (parameters), (arguments), value on failure);
  * V(...) the same for a function returning nothing. */
 #define RM_LAZY_FUNCS(X, V)                                                                      \
+    X(RM_LIB_UNWIND, int, unw_backtrace, (void **b, int n), (b, n), 0)                         \
+    X(RM_LIB_UNWIND, int, unw_set_caching_policy, (unw_addr_space_t as, unw_caching_policy_t p),\
+      (as, p), -UNW_EUNSPEC)                                                                   \
+    X(RM_LIB_UNWIND, unw_accessors_t *, unw_get_accessors, (unw_addr_space_t as), (as), NULL)  \
     X(RM_LIB_DW, Dwfl *, dwfl_begin, (const Dwfl_Callbacks *cb), (cb), NULL)                   \
     V(RM_LIB_DW, void, dwfl_report_begin, (Dwfl *d), (d), )                                    \
     X(RM_LIB_DW, int, dwfl_report_end,                                                         \
@@ -64,8 +70,16 @@
 
 /* The generated descriptors point at it (a string field's default). */
 const char protobuf_c_empty_string[] = "";
+/* libunwind's local address space (a variable of the library's: its
+ * value, copied when the library is loaded; constant there). */
+unw_addr_space_t unw_local_addr_space;
+
+/* A name after macro expansion (libunwind's names are macros). */
+#define RM_XSTR2(x) #x
+#define RM_XSTR(x) RM_XSTR2(x)
 
 static const char *const rm_lib_name[RM_LIB_COUNT] = {
+    [RM_LIB_UNWIND] = "libunwind.so.8",
     [RM_LIB_DW] = "libdw.so.1",
     [RM_LIB_Z] = "libz.so.1",
     [RM_LIB_PROTOBUF] = "libprotobuf-c.so.1",
@@ -85,7 +99,7 @@ struct rm_sym {
     void **slot;
 };
 
-#define RM_ROW(lib, ret, name, params, args, fail) { lib, #name, (void **)&rm_p_##name },
+#define RM_ROW(lib, ret, name, params, args, fail) { lib, RM_XSTR(name), (void **)&rm_p_##name },
 static const struct rm_sym rm_syms[] = { RM_LAZY_FUNCS(RM_ROW, RM_ROW) };
 
 bool rm_lazylib_loaded(enum rm_lazylib lib)
@@ -102,7 +116,7 @@ bool rm_lazylib_load(enum rm_lazylib lib)
     /* Everything the loader allocates meanwhile on this thread lives as
      * long as the library: the loader arena (ldarena.h). */
     rm_ldarena_loading(true);
-    void *h = dlopen(rm_lib_name[lib], RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(rm_lib_name[lib], RTLD_LAZY | RTLD_LOCAL);
     if (!h)
         why = dlerror();
     for (size_t i = 0; h && i < sizeof rm_syms / sizeof rm_syms[0]; i++) {
@@ -114,6 +128,13 @@ bool rm_lazylib_load(enum rm_lazylib lib)
             break;
         }
     }
+    if (h && !missing && lib == RM_LIB_UNWIND) {
+        unw_addr_space_t *as = dlsym(h, RM_XSTR(unw_local_addr_space));
+        if (as)
+            unw_local_addr_space = *as;
+        else
+            missing = RM_XSTR(unw_local_addr_space);
+    }
     rm_ldarena_loading(false);
     /* A handle without every function stays loaded (dlclose would make
      * the loader allocate and free again) but is not used. */
@@ -121,7 +142,8 @@ bool rm_lazylib_load(enum rm_lazylib lib)
     if (st < 0)
         ratmem_msg("warning: cannot load %s (%s): %s", rm_lib_name[lib],
                    missing ? missing : why ? why : "dlopen failed",
-                   lib == RM_LIB_DW    ? "frames are shown as module+offset"
+                   lib == RM_LIB_UNWIND ? "stacks the fast unwinder cannot walk are left empty"
+                   : lib == RM_LIB_DW  ? "frames are shown as module+offset"
                    : lib == RM_LIB_Z   ? "gzip'd output is not written"
                                        : "heap profiles are not written");
     atomic_store_explicit(&rm_lib_state[lib], st, memory_order_release);

@@ -1,17 +1,24 @@
 /* lazylib.h - libdw, zlib and libprotobuf-c, loaded when a report first
- * needs them instead of at start-up.
+ * needs them instead of at start-up; libunwind, loaded at start-up only
+ * when leaks=1 (track init), so that leaks=0 loads none of them.
  *
  * The shim is not linked with them: every function of theirs that the
  * tracker calls (symbolize.c: libdw; out.c: zlib; pprof/encode.c through
- * profile.c: libprotobuf-c and zlib) is defined in lazylib.c under its own
- * name, hidden, and forwards to the library, which the first call opens
- * with dlopen(RTLD_NOW | RTLD_LOCAL) and resolves whole (dlsym of each
- * function).  Loading them cost every process 0.5 ms and 50 page faults
+ * profile.c: libprotobuf-c and zlib; unwind.c and unwmem.c: libunwind) is
+ * defined in lazylib.c under its own name, hidden, and forwards to the
+ * library, which the first call opens with dlopen(RTLD_LAZY | RTLD_LOCAL)
+ * and resolves whole (dlsym of each function).  RTLD_LAZY, as the
+ * libraries were bound when linked: binding all of libunwind's and
+ * liblzma's imports up front cost 150 000 instructions, and the lazy
+ * binding of a call allocates nothing.  libunwind is loaded
+ * explicitly by the tracker's start-up (rm_unwmem_init), never from inside
+ * an allocation, and its local address space (a variable) is copied.  Loading them cost every process 0.5 ms and 50 page faults
  * at start-up (/bin/true: perf stat); most processes never need them (no
  * leak to print, no gzip'd dump, no profile).
  *
  * Calls come only from reports, heap dumps and profiles, under the
- * tracker's report lock: loads are serialised by it.  While this thread is
+ * tracker's report lock, and from the tracker's start-up (libunwind),
+ * before any report: loads are serialised by them.  While this thread is
  * inside dlopen or dlsym, every allocation goes to the loader arena
  * (ldarena.h), not to the program's heap nor to the report heap.
  *
@@ -28,7 +35,7 @@
 
 #include <stdbool.h>
 
-enum rm_lazylib { RM_LIB_DW, RM_LIB_Z, RM_LIB_PROTOBUF, RM_LIB_COUNT };
+enum rm_lazylib { RM_LIB_UNWIND, RM_LIB_DW, RM_LIB_Z, RM_LIB_PROTOBUF, RM_LIB_COUNT };
 
 /* Load lib (once; later calls answer at once).  true when usable. */
 bool rm_lazylib_load(enum rm_lazylib lib);

@@ -10,7 +10,7 @@
 #include "unwind.h"
 #include "ldarena.h"
 
-#define LA_RESERVE ((size_t)8 << 20)
+#define LA_RESERVE ((size_t)2 << 20)
 /* The report heap's block layout (rheap.c): state word, size word. */
 #define LA_HDR 16
 #define LA_IS_MMAPPED 2

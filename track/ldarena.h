@@ -5,6 +5,8 @@
  * leaving blocks in the report heap (rheap.h), which is unmapped when the
  * report ends.
  *
+ * libunwind, loaded by the tracker's start-up, comes here the same way.
+ *
  * What comes here (ratmem_track_private_alloc decides, guard held):
  *  - every allocation of a thread inside the tracker's own dlopen/dlsym
  *    (rm_ldarena_loading): link maps, scope lists, the libraries'
@@ -26,9 +28,10 @@
  * happen only under the tracker's report lock (loads and reports are
  * serialised by it), so the bump offset needs no lock.
  *
- * The region (8 MiB of address space, MAP_NORESERVE, committed as
- * touched) is mapped on the first allocation, i.e. the first time a report
- * loads a library, never at start-up, and never unmapped.  When it is
+ * The region (2 MiB of address space, MAP_NORESERVE, committed as
+ * touched) is mapped on the first allocation, i.e. when the tracker's
+ * start-up loads libunwind (leaks=1 only) or a report first loads a
+ * library, and never unmapped.  When it is
  * full or cannot be mapped, calls decline and the report heap serves
  * (which then keeps its region while those blocks live). */
 #ifndef RATMEM_TRACK_LDARENA_H

@@ -13,6 +13,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "fdhigh.h"
+#include "lazylib.h"
 #include "unwmem.h"
 
 /* libunwind's own access_mem (it still serves writes).  Set once by
@@ -204,6 +205,12 @@ static int same_pipe(int fd, int other)
 int rm_unwmem_init(void)
 {
     int saved = errno;
+    /* libunwind is not linked: loaded now (lazylib.h), before the
+     * descriptors are looked at (dlopen's own come and go). */
+    if (!rm_lazylib_load(RM_LIB_UNWIND)) {
+        errno = saved;
+        return 0;
+    }
     int a = -1, b = -1;
     lowest_free(&a, &b);
     /* The first call into libunwind initialises it, pipe included. */
