@@ -1,4 +1,4 @@
-/* fuzz_json.c - libFuzzer target: the JSON string writer (track/json.c).
+/* fuzz_json.c - libFuzzer target: the JSON string writer (track/report/json.c).
  *
  * Arbitrary bytes, as a symbol name or a path might hold, go through
  * rm_json_string (and rm_json_cstr up to the first NUL).  The output must

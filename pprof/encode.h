@@ -4,7 +4,7 @@
  * Shared by `ratmem report --format=pprof` and the shim's sampled heap
  * profiles.  The encoder only calls malloc and free (never realloc, never
  * stdio): inside the shim it runs on the reporting thread while the report
- * heap (track/rheap.c) serves that thread's malloc.  Output goes to a file
+ * heap (track/report/rheap.c) serves that thread's malloc.  Output goes to a file
  * descriptor with write(2), to a caller buffer, or to a malloc'd buffer.
  *
  * Usage:

@@ -70,7 +70,7 @@ static inline bool shim_exempt(void)
 
 /* While this thread writes a leak report or heap dump (guard held), the
  * allocations of libdw and glibc under it come from the tracker's report
- * heap (track/rheap.h), not the program's: NULL when it does not serve
+ * heap (track/report/rheap.h), not the program's: NULL when it does not serve
  * this one. */
 static inline void *private_alloc(size_t size, size_t align, void *caller)
 {

@@ -461,7 +461,7 @@ int ratmem_launch_main(int argc, char **argv)
         run.dir = dirbuf;
         sb_add(&all, "run_dir=", dirbuf);
         /* The processes write their reports elsewhere when it is full
-         * (track/run.c): say so once. */
+         * (track/report/run.c): say so once. */
         struct statvfs vfs;
         if (statvfs(dirbuf, &vfs) == 0 &&
             (unsigned long long)vfs.f_bavail * vfs.f_frsize < 4ull << 20)

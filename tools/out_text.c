@@ -1,6 +1,6 @@
 /* tools/out_text.c - `ratmem report --format=text`: the LSan-style text
  * report re-rendered from JSON, line for line what libratmem-preload.so
- * writes with format=text for the same run (track/report.c: write_text,
+ * writes with format=text for the same run (track/report/report.c: write_text,
  * write_dump_text, text_group); keep the two in step. */
 #include "config.h"
 

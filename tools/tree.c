@@ -1,6 +1,6 @@
 /* tree.c - the run's processes and the whole-run documents (see tree.h).
  *
- * The records come from the run directory (track/run.c writes them):
+ * The records come from the run directory (track/report/run.c writes them):
  * ID.start, ID.json (the process's v1 report), ID.exit, ID = "PID-N".
  * Merged groups join the groups of the same kind and stack across
  * processes, stacks compared frame by frame by module and offset (the

@@ -45,14 +45,14 @@ void ratmem_track_realloc(void *old, void *p, size_t size);
 
 /* Blocks handed out without a table record, yet valid: made before the
  * tracker started or inside the shim's own machinery (guard held).  Never
- * block (see track/exempt.h); callable before ratmem_track_init. */
+ * block (see track/store/exempt.h); callable before ratmem_track_init. */
 void ratmem_track_exempt_alloc(void *p);
 void ratmem_track_exempt_free(void *p);
 
 /* free()/realloc() (what) of p, which ratmem_track_free did not find, from
  * the code at return address caller.  true: p may be valid, pass it to the
  * allocator.  false: p is not a live block; one line on stderr said so and
- * the call must be dropped (see track/badfree.h for the rule). */
+ * the call must be dropped (see track/store/badfree.h for the rule). */
 bool ratmem_track_bad_free(void *p, const char *what, void *caller);
 
 /* The program is about to dlclose(handle): the module's file and place are
@@ -62,7 +62,7 @@ void ratmem_track_dlclose(void *handle);
  * what it cached about code addresses.  Cheap, no lock, any time. */
 void ratmem_track_modules_changed(void);
 
-/* The report heap (track/rheap.h).  While this thread writes a report or
+/* The report heap (track/report/rheap.h).  While this thread writes a report or
  * a dump, the guarded allocations of libdw and glibc under it come from
  * the tracker's own region, not the program's: alloc (align 0 = 16) and
  * realloc return NULL when the region does not serve this call (not
@@ -72,7 +72,7 @@ void ratmem_track_modules_changed(void);
  * of the region, and when it is not, counts and reports it as an invalid
  * free of what ("free", "realloc") from caller; free does the same for a
  * pointer that is not (a double free).  The caller holds the guard. */
-/* The same for the loader arena (track/ldarena.h): the dynamic linker's
+/* The same for the loader arena (track/report/ldarena.h): the dynamic linker's
  * allocations for the libraries reports load (lazylib.h), and, while a
  * report is written, those whose caller (a return address) is the
  * dynamic linker itself (dynamic TLS blocks). */
@@ -88,7 +88,7 @@ size_t ratmem_track_private_usable(const void *p);
 bool ratmem_track_private_check(void *p, const char *what, void *caller);
 void ratmem_track_private_free(void *p, const char *what, void *caller);
 
-/* Sampled tracking (sample=SIZE, track/sample.h): true when an
+/* Sampled tracking (sample=SIZE, track/capture/sample.h): true when an
  * allocation of size bytes is certainly not sampled; it costs a
  * thread-local count and the shim then makes no tracker call for the
  * block.  false: call ratmem_track_alloc, which decides.  A free in
@@ -133,7 +133,7 @@ void ratmem_track_mprotect(void *p, size_t len, int prot);
  * report could not be written (one line on stderr says why). */
 int ratmem_track_report(const char *path, bool *leaks_found);
 
-/* The processes of a run (track/run.h).  run_start: at start-up, before
+/* The processes of a run (track/report/run.h).  run_start: at start-up, before
  * ratmem_track_init, for every process (tracked or not): decides skip/only
  * (returns whether the process is tracked) and with run_dir writes the
  * start record; opts stays valid for the process's life.  run_forked: in

@@ -1,6 +1,6 @@
 /* lazy_load.c - the libraries reports need (libdw, zlib) are loaded by the
  * first report that needs them, not at start-up, and loading them inside a
- * report keeps the report's guarantees (track/lazylib.h, ldarena.h), for
+ * report keeps the report's guarantees (track/report/lazylib.h, ldarena.h), for
  * tests/shim-lazy-load.sh.  Run under the shim with leaks=1; argv[1] is a
  * directory.  Prints "lazy load ok" and exits 0, or says what failed and
  * exits 1.

@@ -66,7 +66,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: report_heap DIR\n");
         return 2;
     }
-    /* Made as track/rheap.c makes the region (so that a strict overcommit
+    /* Made as track/report/rheap.c makes the region (so that a strict overcommit
      * policy refuses both alike). */
     void *probe = mmap(NULL, 1UL << 30, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
