@@ -223,16 +223,22 @@ static void start_record(void)
     rm_mem_unmap_scratch(w, sizeof *w);
 }
 
+static bool has_pid(const char *tmpl);
+
 bool rm_run_start(const struct ratmem_options *o)
 {
     rm_run.o = o;
     clock_gettime(CLOCK_REALTIME_COARSE, &rm_run.start);
     /* Only a file path needs the rule (reports to stderr do not). */
+    /* The rule is asked only for a report or dump path of the options
+     * without %p (rm_run_claim), and only with leaks=1: otherwise the
+     * parent's /proc files are not read (the maps of a large parent cost
+     * the kernel more than the rest of a small process's start). */
+    bool rule = o->leaks && ((o->report[0] && !has_pid(o->report)) ||
+                             (o->dump[0] && !has_pid(o->dump)));
     pid_t ppid = getppid();
-    rm_run.root = !(o->report[0] || o->dump[0]) || !under_shim(ppid);
-    /* Paths are claimed only for reports, dumps and profiles, which need
-     * leaks=1: with leaks=0 no /proc read is needed. */
-    rm_run.adopted = rm_run.root && o->leaks && adopter(ppid);
+    rm_run.root = !rule || !under_shim(ppid);
+    rm_run.adopted = rm_run.root && rule && adopter(ppid);
     rm_run.tracked = o->leaks;
     if (o->skip[0] || o->only[0]) {
         struct work *w = rm_mem_map_scratch(sizeof *w);
