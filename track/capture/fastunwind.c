@@ -628,7 +628,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
     const uintptr_t *ocfa = tc->cfa, *ora = tc->ra;
     const unsigned on = tc->nframes;
-    const unsigned tgen = want && want->keep ? rm_trace_gen() : 0;
     const bool reuse = want && want->reuse;
     unsigned n = 0;
     int j = (int)on - 1;    /* the next remembered frame to meet; < 0: none */
@@ -735,7 +734,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
                 }
                 return (int)on;
             }
-            nodes_kept = tgen && tc->tgen == tgen;
+            nodes_kept = true;
         } else {
             memmove(tc->cfa, tc->cfa + m, (jj - m) * sizeof *tc->cfa);
             memmove(tc->ra, tc->ra + m, (jj - m) * sizeof *tc->ra);
@@ -743,6 +742,9 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         }
         base = jj - m;
     }
+    /* The tree's generation (0: no id wanted, or no tree). */
+    const unsigned tgen = want && want->keep ? rm_trace_gen() : 0;
+    nodes_kept = nodes_kept && tgen && tc->tgen == tgen;
     unsigned total = base + n;
     for (unsigned t = 0; t < n; t++) {
         unsigned i = base + n - 1 - t;

@@ -81,7 +81,7 @@ struct rm_tt {
     uint32_t count, limit;
 };
 static __thread struct rm_tt rm_tt __attribute__((tls_model("initial-exec")));
-static __thread unsigned rm_tt_gen __attribute__((tls_model("initial-exec")));
+__thread unsigned rm_tt_gen __attribute__((tls_model("initial-exec")));
 static __thread bool rm_tt_off __attribute__((tls_model("initial-exec")));
 
 static size_t tt_bytes(unsigned bits)
@@ -99,6 +99,7 @@ static bool tt_fresh(unsigned bits)
     rm_tt.n = rm_mem_map(tt_bytes(bits));
     if (!rm_tt.n) {
         rm_tt_off = true;
+        rm_tt_gen = 0;
         return false;
     }
     rm_tt.bits = bits;
@@ -108,9 +109,9 @@ static bool tt_fresh(unsigned bits)
     return true;
 }
 
-unsigned rm_trace_gen(void)
+unsigned rm_trace_start(void)
 {
-    if (__builtin_expect(!rm_tt.n, 0) && !rm_tt_off)
+    if (!rm_tt.n && !rm_tt_off)
         tt_fresh(RM_TT_MIN_BITS);
     return rm_tt_off ? 0 : rm_tt_gen;
 }
@@ -173,7 +174,7 @@ void rm_stackdb_thread_exit(void)
     if (rm_tt.n)
         rm_mem_unmap(rm_tt.n, tt_bytes(rm_tt.bits));
     rm_tt.n = NULL;
-    rm_tt_gen++;
+    rm_tt_gen = 0;
 }
 
 uint64_t rm_stack_hash(const uintptr_t *pc, unsigned depth)

@@ -38,7 +38,13 @@ const struct rm_stack *rm_stackdb_get(uint32_t id);
  * node's path cut to its max innermost frames (interned on the first
  * ask), 0 as rm_stackdb_intern. */
 #define RM_TRACE_NONE UINT32_MAX
-unsigned rm_trace_gen(void);
+extern __thread unsigned rm_tt_gen __attribute__((tls_model("initial-exec")));
+unsigned rm_trace_start(void);
+static inline unsigned rm_trace_gen(void)
+{
+    unsigned g = rm_tt_gen;
+    return __builtin_expect(g != 0, 1) ? g : rm_trace_start();
+}
 uint32_t rm_trace_child(uint32_t parent, uintptr_t ra);
 uint32_t rm_trace_stack(uint32_t node, unsigned max);
 
