@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "badfree.h"
@@ -1000,6 +1001,64 @@ static void *register_and_exit(void *arg)
     return (void *)rm_threads_count();
 }
 
+/* rm_threads_stack_bounds against glibc's pthread_getattr_np: the same
+ * range on the initial thread (its own parse of /proc/self/maps), on a
+ * new thread and in a fork child of that thread (glibc's answer). */
+static bool same_as_glibc(void)
+{
+    pthread_attr_t a;
+    void *addr = NULL;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return false;
+    pthread_attr_getstack(&a, &addr, &size);
+    pthread_attr_destroy(&a);
+    uintptr_t lo, hi;
+    rm_threads_stack_bounds(&lo, &hi);
+    if (lo != (uintptr_t)addr || hi != (uintptr_t)addr + size)
+        fprintf(stderr, "stack %#lx-%#lx, glibc %p+%#zx\n", (unsigned long)lo, (unsigned long)hi,
+                addr, size);
+    return lo == (uintptr_t)addr && hi == (uintptr_t)addr + size && lo < hi;
+}
+
+static void *bounds_in_thread(void *arg)
+{
+    (void)arg;
+    bool ok = same_as_glibc();
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(same_as_glibc() ? 0 : 1);
+    int st = -1;
+    waitpid(pid, &st, 0);
+    return (void *)(uintptr_t)(ok && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+START_TEST(test_threads_stack_bounds)
+{
+    ck_assert(same_as_glibc());
+    /* Under a smaller and an unlimited RLIMIT_STACK too (fork children). */
+    rlim_t lims[] = { 1 << 20, RLIM_INFINITY };
+    for (int i = 0; i < 2; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            struct rlimit rl;
+            getrlimit(RLIMIT_STACK, &rl);
+            rl.rlim_cur = lims[i] <= rl.rlim_max ? lims[i] : rl.rlim_max;
+            setrlimit(RLIMIT_STACK, &rl);
+            _exit(same_as_glibc() ? 0 : 1);
+        }
+        int st = -1;
+        waitpid(pid, &st, 0);
+        ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    pthread_t t;
+    void *ok = NULL;
+    pthread_create(&t, NULL, bounds_in_thread, NULL);
+    pthread_join(t, &ok);
+    ck_assert(ok != NULL);
+}
+END_TEST
+
 START_TEST(test_threads_registry)
 {
     ratmem_track_init(NULL);
@@ -1467,6 +1526,7 @@ static Suite *track_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("scan");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_threads_stack_bounds);
     tcase_add_test(tc, test_scan_direct_owns_indirect);
     tcase_add_test(tc, test_scan_cycle);
     tcase_add_test(tc, test_scan_cycle_tail_low_address);

@@ -208,14 +208,10 @@ size_t rm_roots_collect(struct rm_range *out, size_t cap, uintptr_t sp,
     rm_mem_unmap_scratch(th, tbytes);
     if (!self_done) {
         /* The calling thread never allocated: find its stack now. */
-        pthread_attr_t a;
-        void *addr;
-        size_t size;
-        if (pthread_getattr_np(pthread_self(), &a) == 0) {
-            if (pthread_attr_getstack(&a, &addr, &size) == 0)
-                add(&c, sp, (uintptr_t)addr + size);
-            pthread_attr_destroy(&a);
-        }
+        uintptr_t lo, hi;
+        rm_threads_stack_bounds(&lo, &hi);
+        if (lo < hi)
+            add(&c, sp, hi);
     }
     return c.n;
 }

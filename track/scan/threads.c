@@ -6,9 +6,15 @@
  * finished thread's stale stack does not hide its leaks. */
 #define _GNU_SOURCE
 #include "config.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "fdhigh.h"
 #include "mem.h"
 #include "fastunwind.h"
 #include "stackdb.h"
@@ -62,8 +68,87 @@ void rm_threads_init(void)
         atomic_store(&rm_reg_key_ok, 1);
 }
 
-static void stack_bounds(uintptr_t *lo, uintptr_t *hi)
+extern void *__libc_stack_end;
+
+/* The initial thread's stack as glibc's pthread_getattr_np computes it
+ * (nptl/pthread_getattr_np.c: the mapping holding __libc_stack_end, the
+ * stack ending with the page after __libc_stack_end, RLIMIT_STACK long
+ * but not reaching the mapping below), without its stdio and sscanf over
+ * /proc/self/maps (about 160 000 instructions, and a FILE and a line
+ * buffer from the program's heap, and a descriptor in the lowest free
+ * number): one pass of a hex parser over the file read through a
+ * high descriptor.  false when this thread's stack is not that one (not
+ * the initial thread, a fork child of another thread) or on any doubt:
+ * the caller asks glibc then. */
+static bool initial_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
+    uintptr_t end = (uintptr_t)__libc_stack_end;
+    struct rlimit rl;
+    if (!end || syscall(SYS_gettid) != getpid() || getrlimit(RLIMIT_STACK, &rl) != 0)
+        return false;
+    int fd = ratmem_fd_open("/proc/self/maps", O_RDONLY, 0);
+    if (fd < 0)
+        return false;
+    char buf[4096];
+    uintptr_t v[2] = { 0, 0 }, last_to = 0, from = 0, to = 0;
+    int field = 0;   /* 0: lo, 1: hi, 2: the rest of the line */
+    bool found = false;
+    for (;;) {
+        ssize_t k = read(fd, buf, sizeof buf);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            break;
+        for (ssize_t i = 0; i < k && !found; i++) {
+            char c = buf[i];
+            if (field < 2 && c == (field ? ' ' : '-')) {
+                field++;
+                if (field == 2) {
+                    if (v[0] <= end && end < v[1]) {
+                        from = v[0];
+                        to = v[1];
+                        found = true;
+                    } else {
+                        last_to = v[1];
+                    }
+                }
+            } else if (field < 2) {
+                v[field] = v[field] * 16 +
+                           (uintptr_t)(c <= '9' ? c - '0' : (c | 32) - 'a' + 10);
+            } else {
+                /* The rest of the line: skipped at memchr's speed. */
+                const char *nl = memchr(buf + i, '\n', (size_t)(k - i));
+                if (!nl)
+                    break;
+                i = nl - buf;
+                field = 0;
+                v[0] = v[1] = 0;
+            }
+        }
+        if (found)
+            break;
+    }
+    close(fd);
+    if (!found || from > end)
+        return false;
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t stackaddr = (end & -pg) + pg;
+    size_t size = (size_t)rl.rlim_cur - (size_t)(to - stackaddr);
+    size &= -(size_t)pg;
+    if (size > stackaddr - last_to)
+        size = stackaddr - last_to;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (sp < stackaddr - size || sp >= stackaddr)
+        return false;
+    *lo = stackaddr - size;
+    *hi = stackaddr;
+    return true;
+}
+
+void rm_threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    if (initial_stack_bounds(lo, hi))
+        return;
     pthread_attr_t a;
     void *addr = NULL;
     size_t size = 0;
@@ -83,7 +168,7 @@ void rm_threads_ensure(void)
         return;
     rm_reg_state = 1;   /* first: pthread_getattr_np may allocate */
     uintptr_t lo, hi;
-    stack_bounds(&lo, &hi);
+    rm_threads_stack_bounds(&lo, &hi);
     pthread_mutex_lock(&rm_reg_lock);
     struct rm_slot *s = rm_reg_head;
     while (s && s->used)

@@ -24,6 +24,10 @@ size_t rm_threads_count(void);
 /* The calling thread's registered stack mapping; false when unregistered
  * or unknown. */
 bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi);
+/* The calling thread's stack as pthread_getattr_np gives it ([0, 0)
+ * when unknown); the initial thread's without glibc's stdio parse of
+ * /proc/self/maps (no allocation, a high descriptor). */
+void rm_threads_stack_bounds(uintptr_t *lo, uintptr_t *hi);
 
 /* The calling thread's "inside the stack capture" flag (NULL when it has
  * no slot), and whether any other thread's flag is set (gate.c). */
