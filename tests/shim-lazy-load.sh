@@ -28,4 +28,19 @@ echo "$maps" | grep -q libratmem-preload && ! echo "$maps" | grep -Eq 'libunwind
 maps=$(RATMEM_OPTIONS=leaks=1 shim cat /proc/self/maps 2>/dev/null)
 echo "$maps" | grep -q libunwind && ! echo "$maps" | grep -Eq 'libdw|libelf|libz\.|libprotobuf-c|libm\.' \
     && pass "leaks=1: libunwind and nothing a report needs at start-up" || { fail "leaks=1 start-up maps:"; echo "$maps" | grep '\.so' | head; }
+# A process with no live block (its report takes the fast path: no
+# roots, no scan): the JSON report is whole, with every summary field.
+RATMEM_OPTIONS="leaks=1:format=json:report=$TMP/true.json" shim /bin/true
+python3 - "$TMP/true.json" <<'PY' && pass "empty report: whole JSON, every field" || fail "empty report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["summary"]
+keys = ["direct_bytes", "direct_blocks", "indirect_bytes", "indirect_blocks", "reachable_bytes",
+        "reachable_blocks", "suppressed_bytes", "suppressed_blocks", "live_blocks", "untracked_blocks",
+        "invalid_frees", "distinct_stacks", "tracker_bytes", "tracker_peak_bytes", "captures"]
+assert d["ratmem_report"] == 1 and d["type"] == "leaks" and d["leaks"] == [], d
+assert all(k in s for k in keys), s
+assert s["live_blocks"] == 0 and s["direct_blocks"] == 0, s
+assert d["report_seconds"] >= 0
+PY
 finish

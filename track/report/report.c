@@ -680,7 +680,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     size_t cap = rm_table_count() + 4096;
     size_t bbytes = cap * sizeof(struct rm_block);
     struct rm_block *b = rm_mem_map_scratch(bbytes);
-    uint8_t *kind = rm_mem_map_scratch(cap);
+    uint8_t *kind = NULL;
     size_t rcap = 0, rbytes = 0;
     struct rm_range *roots = NULL;
     struct rm_group *g = NULL;
@@ -688,7 +688,7 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     struct rm_suppress *sp = NULL;
     struct rm_symbolizer *sy = NULL;
     struct rm_out *o = rm_mem_map_scratch(sizeof *o);
-    if (!b || !kind || !o) {
+    if (!b || !o) {
         ret = -1;
         goto out;
     }
@@ -696,10 +696,18 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     rm_blocks_sort(b, n);
     size_t gone = 0;
     /* No live block: nothing to classify, so no roots (no thread stack
-     * lookup, no /proc/self/maps, no report heap) and no scan; the report
-     * is written as ever, with its counters. */
-    if (n == 0)
+     * lookup, no /proc/self/maps, no report heap), no scan and no
+     * classification or group arrays; the report is written as ever,
+     * with its counters. */
+    if (n == 0) {
+        gbytes = 0;
         goto classified;
+    }
+    kind = rm_mem_map_scratch(cap);
+    if (!kind) {
+        ret = -1;
+        goto out;
+    }
 
     /* 2. Roots and classification. */
     rcap = req->nroots + (req->process_roots ? 65536 : 0);
@@ -775,8 +783,8 @@ int rm_report_write(const struct rm_report_req *req, struct rm_report_totals *to
     }
     /* 3. Groups by (kind, stack). */
 classified:
-    g = rm_mem_map_scratch(gbytes);
-    if (!g) {
+    g = gbytes ? rm_mem_map_scratch(gbytes) : NULL;
+    if (gbytes && !g) {
         ret = -1;
         goto out;
     }
