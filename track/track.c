@@ -95,23 +95,33 @@ static inline bool active(void)
  * the next one finds the same frames.  Owned by its thread. */
 static __thread uint32_t rm_last_id __attribute__((tls_model("initial-exec")));
 
-static uint32_t capture(const struct ratmem_track_from *where)
+/* The fast capture gave up: libunwind. */
+static __attribute__((noinline)) uint32_t capture_slow(unsigned depth)
 {
     uintptr_t pc[RM_STACK_MAX_DEPTH];
+    unsigned n = rm_unwind_capture_slow(pc, depth);
+    rm_last_id = 0;
+    return n ? rm_stackdb_intern(pc, n, rm_stack_hash(pc, n)) : 0;
+}
+
+static uint32_t capture(const struct ratmem_track_from *where)
+{
     const struct ratmem_options *o = opts_now();
     int depth = o->stack_depth;
     if (depth < 1 || depth > RM_STACK_MAX_DEPTH)
         depth = RM_DEFAULT_DEPTH;
-    struct rm_from f;
-    if (where) {
-        f.ra = where->ra;
-        f.cfa = where->cfa;
-        f.bp = where->bp;
+    if (__builtin_expect(where != NULL, 1)) {
+        /* From the program's call: walk and intern in one (fastunwind.h). */
+        struct rm_from f = { .ra = where->ra, .cfa = where->cfa, .bp = where->bp };
+        uint32_t id;
+        if (__builtin_expect(rm_fastunwind_stack(&f, (unsigned)depth, &rm_last_id, &id), 1))
+            return id;
+        return capture_slow((unsigned)depth);
     }
+    uintptr_t pc[RM_STACK_MAX_DEPTH];
     int how;
     uint32_t last = rm_last_id, id;
-    unsigned n = rm_unwind_capture_id(pc, (unsigned)depth, where ? &f : NULL, last != 0, &how,
-                                      &id);
+    unsigned n = rm_unwind_capture_id(pc, (unsigned)depth, NULL, last != 0, &how, &id);
     if (how == RM_CAPTURE_AGAIN && last)
         return last;
     if (!id && n)

@@ -40,6 +40,7 @@
 #include "stackdb.h"
 #include "stats.h"
 #include "threads.h"
+#include "unwind.h"
 
 /* ---- rules ---- */
 
@@ -568,6 +569,16 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     (void)max;
     return -1;
 }
+
+bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *last,
+                         uint32_t *id)
+{
+    (void)from;
+    (void)depth;
+    (void)last;
+    *id = 0;
+    return false;
+}
 #else
 /* The trace-tree nodes (stackdb.h) of the remembered frames from index
  * `from` to the innermost, the node of the frames older than `from` being
@@ -792,5 +803,47 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
     bool unchanged;
     uint32_t id;
     return capture(pc, max, NULL, &unchanged, NULL, &id);
+}
+/* Later shim frames room (a wrapper such as dlclose's deeper in the
+ * stack), as unwind.c allows. */
+#define LATER 4
+
+bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *last,
+                         uint32_t *id)
+{
+    uintptr_t buf[RM_STACK_MAX_DEPTH + LATER];
+    if (depth > RM_STACK_MAX_DEPTH)
+        depth = RM_STACK_MAX_DEPTH;
+    struct rm_id_want w = {
+        .keep = depth,
+        .reuse = *last != 0,
+        .skip_lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed),
+        .skip_hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed),
+    };
+    if (w.skip_hi < w.skip_lo)
+        w.skip_hi = w.skip_lo;
+    bool unchanged;
+    int n = capture(buf, depth + LATER, from, &unchanged, &w, id);
+    if (__builtin_expect(n < 0, 0))
+        return false;
+    RM_STAT(captures, 1);
+    RM_STAT(again, unchanged);
+    if (unchanged && *last) {
+        *id = *last;
+        return true;
+    }
+    if (!*id) {
+        /* Not named by the tree (an incomplete stack): the shim's frames
+         * left out (none lead from the program's call), hashed, interned. */
+        unsigned k = 0;
+        for (int i = 0; i < n && k < depth; i++) {
+            uintptr_t p = buf[i];
+            if (p - w.skip_lo >= w.skip_hi - w.skip_lo)
+                buf[k++] = p;
+        }
+        *id = k ? rm_stackdb_intern(buf, k, rm_stack_hash(buf, k)) : 0;
+    }
+    *last = *id;
+    return true;
 }
 #endif

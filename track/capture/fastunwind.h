@@ -46,6 +46,14 @@ struct rm_id_want {
 int rm_fastunwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
                              const struct rm_id_want *want, bool *unchanged, uint32_t *id);
 
+/* The whole capture from the program's call (from, not NULL): the walk,
+ * and the stack id (the trace tree, else the frames interned), at most
+ * depth frames, the shim's left out.  *last: this thread's previous id (0:
+ * none), returned again when the frames are the same; set to the new id.
+ * false: the fast capture cannot be done here (use libunwind). */
+bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *last,
+                         uint32_t *id);
+
 /* Loaded objects changed (dlclose): forget every thread's rules. */
 void rm_fastunwind_flush(void);
 /* On by default; off = always libunwind. */

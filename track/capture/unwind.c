@@ -16,7 +16,7 @@
 
 /* The skip range: written once by rm_unwind_init (or by a test before any
  * capture), read by every capturing thread; relaxed atomics. */
-static _Atomic uintptr_t rm_skip_lo, rm_skip_hi;
+_Atomic uintptr_t rm_skip_lo, rm_skip_hi;
 /* The dynamic linker's range: written once by rm_unwind_init; relaxed. */
 static _Atomic uintptr_t rm_ld_lo, rm_ld_hi;
 
@@ -99,6 +99,9 @@ void rm_unwind_get_skip_range(uintptr_t *lo, uintptr_t *hi)
 static _Atomic unsigned rm_shim_frames = RM_SHIM_FRAMES_MAX;
 static _Atomic int rm_shim_frames_learnt;
 
+static unsigned filter(uintptr_t *pc, unsigned max, const uintptr_t *buf, int n,
+                       const struct rm_from *from, unsigned extra);
+
 unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_from *from,
                                 bool skip_again, int *how)
 {
@@ -146,6 +149,15 @@ unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from 
         n = unw_backtrace((void **)buf, (int)(max + extra));
         rm_gate_leave();
     }
+    return filter(pc, max, buf, n, from, extra);
+}
+
+/* The frames buf[0..n) for the caller: the shim's leading frames and any
+ * later one left out, at most max kept; learns the shim's frame count
+ * from a capture that walked them (from == NULL). */
+static unsigned filter(uintptr_t *pc, unsigned max, const uintptr_t *buf, int n,
+                       const struct rm_from *from, unsigned extra)
+{
     uintptr_t lo = atomic_load_explicit(&rm_skip_lo, memory_order_relaxed);
     uintptr_t hi = atomic_load_explicit(&rm_skip_hi, memory_order_relaxed);
     /* The shim's own frames lead; any later one is left out too. */
@@ -170,6 +182,20 @@ unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from 
         }
     }
     return k;
+}
+
+unsigned rm_unwind_capture_slow(uintptr_t *pc, unsigned max)
+{
+    uintptr_t buf[RM_STACK_MAX_DEPTH + RM_SHIM_FRAMES_MAX];
+    if (max > RM_STACK_MAX_DEPTH)
+        max = RM_STACK_MAX_DEPTH;
+    unsigned extra = atomic_load_explicit(&rm_shim_frames, memory_order_relaxed);
+    RM_STAT(captures, 1);
+    RM_STAT(slow, 1);
+    rm_gate_enter();
+    int n = unw_backtrace((void **)buf, (int)(max + extra));
+    rm_gate_leave();
+    return filter(pc, max, buf, n, NULL, extra);
 }
 
 unsigned rm_unwind_capture(uintptr_t *pc, unsigned max)

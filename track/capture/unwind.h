@@ -3,6 +3,7 @@
 #ifndef RATMEM_TRACK_UNWIND_H
 #define RATMEM_TRACK_UNWIND_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,5 +42,12 @@ unsigned rm_unwind_capture_from(uintptr_t *pc, unsigned max, const struct rm_fro
  * set, pc holds nothing and 0 is returned; else *id is 0. */
 unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from *from,
                               bool skip_again, int *how, uint32_t *id);
+
+/* libunwind only (the fast capture gave up): as rm_unwind_capture. */
+unsigned rm_unwind_capture_slow(uintptr_t *pc, unsigned max);
+
+/* The skip range (rm_unwind_set_skip_range), for the fast capture's own
+ * reading; relaxed atomics. */
+extern _Atomic uintptr_t rm_skip_lo, rm_skip_hi;
 
 #endif
