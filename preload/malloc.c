@@ -29,7 +29,7 @@ static inline size_t fresh_usable(const void *p)
 
 /* Zero the whole usable size: a program may use all malloc_usable_size(p)
  * bytes.  Most blocks are small (glibc's usable sizes are 24, 40, 56...):
- * two or four overlapping 16-byte stores, inline, instead of a call. */
+ * up to 128 bytes, overlapping 16-byte stores inline instead of a call. */
 static inline void zero_block(void *p)
 {
     if (!p)
@@ -42,6 +42,9 @@ static inline void zero_block(void *p)
     } else if (n <= 64) {
         memset(c, 0, 32);
         memset(c + n - 32, 0, 32);
+    } else if (n <= 128) {
+        memset(c, 0, 64);
+        memset(c + n - 64, 0, 64);
     } else {
         memset(c, 0, n);
     }

@@ -43,7 +43,7 @@ static void *dirty_mid(void *p)
 
 int main(void)
 {
-    static const size_t sizes[] = { 1, 8, 24, 25, 40, 56, 57, 100, 1000, 4096, 70000, 300000 };
+    static const size_t sizes[] = { 1, 8, 24, 25, 40, 56, 57, 100, 120, 121, 1000, 4096, 70000, 300000 };
     long page = sysconf(_SC_PAGESIZE);
     /* Memory that went back to the top of the heap (a freed block next to
      * it merges into it; malloc_trim may give pages back) and is carved
