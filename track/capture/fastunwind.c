@@ -56,13 +56,24 @@ struct rule {
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 
-#define RULE_SET_BITS 13
-#define RULES (2u << RULE_SET_BITS)   /* per thread, two ways a set, 16 bytes each */
+/* The rule cache, per thread, two ways a set, 16 bytes a rule: 256 sets
+ * (8 KiB) at first, four times bigger (emptied: it is a cache) each time
+ * it has missed twice as often as it holds rules, up to 8192 sets
+ * (256 KiB).  A short process touches two pages, not 64 (each fresh page
+ * is a fault: process trees are made of short processes). */
+#define RULE_SET_BITS_MIN 8
+#define RULE_SET_BITS_MAX 13
+static size_t rules_bytes(unsigned bits)
+{
+    return ((size_t)2 << bits) * 16;
+}
 #define FRAMES_MAX (RM_FAST_MAX + 8)
 
 struct tcache {
     unsigned gen;
-    struct rule rules[RULES];
+    unsigned rbits;                   /* the rule cache has 1 << rbits sets */
+    size_t rmiss;                     /* rules made since it was mapped */
+    struct rule *rules;
     unsigned nframes;                 /* remembered frames */
     bool complete;                    /* the walk reached the stack's end */
     uintptr_t cfa[FRAMES_MAX], ra[FRAMES_MAX], bp[FRAMES_MAX];
@@ -90,8 +101,10 @@ void rm_fastunwind_thread_exit(void)
     struct tcache *tc = rm_tc;
     rm_tc_failed = true;
     rm_tc = NULL;
-    if (tc)
+    if (tc) {
+        rm_mem_unmap(tc->rules, rules_bytes(tc->rbits));
         rm_mem_unmap(tc, sizeof *tc);
+    }
 }
 
 void rm_fastunwind_set_enabled(bool on)
@@ -496,14 +509,39 @@ static struct rule make_rule(uintptr_t pc)
     return ru;
 }
 
+/* Past twice as many misses as it holds rules: a four times bigger cache
+ * (when it can be had; the old one stays otherwise). */
+static __attribute__((noinline)) void rules_grow(struct tcache *tc)
+{
+    unsigned bits = tc->rbits + 2 > RULE_SET_BITS_MAX ? RULE_SET_BITS_MAX : tc->rbits + 2;
+    struct rule *n = rm_mem_map(rules_bytes(bits));
+    tc->rmiss = 0;
+    if (!n)
+        return;
+    rm_mem_unmap(tc->rules, rules_bytes(tc->rbits));
+    tc->rules = n;
+    tc->rbits = bits;
+}
+
 static inline const struct rule *rule_of(struct tcache *tc, uintptr_t pc)
 {
     /* Two ways a set, the most recent first. */
-    size_t set = (size_t)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - RULE_SET_BITS));
+    size_t set = (size_t)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - tc->rbits));
     struct rule *e = &tc->rules[set * 2];
     if (__builtin_expect(e->pc == pc, 1))
         return e;
-    struct rule r = e[1].pc == pc ? e[1] : make_rule(pc);
+    struct rule r;
+    if (e[1].pc == pc) {
+        r = e[1];
+    } else {
+        r = make_rule(pc);
+        if (__builtin_expect(++tc->rmiss > ((size_t)4 << tc->rbits), 0) &&
+            tc->rbits < RULE_SET_BITS_MAX) {
+            rules_grow(tc);
+            set = (size_t)((pc * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - tc->rbits));
+            e = &tc->rules[set * 2];
+        }
+    }
     e[1] = e[0];
     e[0] = r;
     return e;
@@ -516,16 +554,20 @@ static struct tcache *tcache(void)
         if (rm_tc_failed)
             return NULL;
         tc = rm_mem_map(sizeof *tc);
-        if (!tc) {
+        struct rule *rules = tc ? rm_mem_map(rules_bytes(RULE_SET_BITS_MIN)) : NULL;
+        if (!rules) {
+            rm_mem_unmap(tc, tc ? sizeof *tc : 0);
             rm_tc_failed = true;
             return NULL;
         }
+        tc->rules = rules;
+        tc->rbits = RULE_SET_BITS_MIN;
         tc->gen = atomic_load_explicit(&rm_gen, memory_order_acquire);
         rm_tc = tc;
     }
     unsigned g = atomic_load_explicit(&rm_gen, memory_order_acquire);
     if (__builtin_expect(tc->gen != g, 0)) {
-        memset(tc->rules, 0, sizeof tc->rules);
+        memset(tc->rules, 0, rules_bytes(tc->rbits));
         tc->nframes = 0;
         tc->tgen = 0;
         tc->gen = g;

@@ -44,31 +44,61 @@ static _Atomic(_Atomic(const struct rm_stack *) *) rm_sdb_dir[RM_DIR_TOP];
 
 /* Per-thread cache of recent stacks: hash -> record, two ways a set, the
  * most recent first.  Mapped on the thread's first intern (tracker
- * memory), owned by its thread, unmapped at its exit. */
-#define RM_TC_SETS 8192
+ * memory), owned by its thread, unmapped at its exit.  256 sets (8 KiB)
+ * at first, four times bigger (emptied) each time as many stacks as it
+ * has sets went in since, up to 8192 sets (256 KiB): a short process
+ * touches two pages, not 64. */
+#define RM_TC_BITS_MIN 8
+#define RM_TC_BITS_MAX 13
 #define RM_TC_WAYS 2
 struct rm_tc_ent {
     uint64_t hash;
     const struct rm_stack *s;
 };
 static __thread struct rm_tc_ent *rm_tc __attribute__((tls_model("initial-exec")));
+static __thread unsigned rm_tc_bits __attribute__((tls_model("initial-exec")));
+static __thread size_t rm_tc_fills __attribute__((tls_model("initial-exec")));
 static __thread bool rm_tc_off __attribute__((tls_model("initial-exec")));
+
+static size_t tc_bytes(unsigned bits)
+{
+    return ((size_t)RM_TC_WAYS << bits) * sizeof(struct rm_tc_ent);
+}
 
 static struct rm_tc_ent *tcache(void)
 {
     if (__builtin_expect(rm_tc != NULL || rm_tc_off, 1))
         return rm_tc;
-    rm_tc = rm_mem_map(RM_TC_SETS * RM_TC_WAYS * sizeof *rm_tc);
+    rm_tc = rm_mem_map(tc_bytes(RM_TC_BITS_MIN));
+    rm_tc_bits = RM_TC_BITS_MIN;
+    rm_tc_fills = 0;
     if (!rm_tc)
         rm_tc_off = true;
     return rm_tc;
+}
+
+/* A stack went into the cache: past as many as it has sets, a bigger one
+ * (the old one stays when it cannot be had). */
+static void tc_filled(void)
+{
+    if (__builtin_expect(++rm_tc_fills <= ((size_t)1 << rm_tc_bits), 1) ||
+        rm_tc_bits >= RM_TC_BITS_MAX)
+        return;
+    unsigned bits = rm_tc_bits + 2 > RM_TC_BITS_MAX ? RM_TC_BITS_MAX : rm_tc_bits + 2;
+    struct rm_tc_ent *n = rm_mem_map(tc_bytes(bits));
+    rm_tc_fills = 0;
+    if (!n)
+        return;
+    rm_mem_unmap(rm_tc, tc_bytes(rm_tc_bits));
+    rm_tc = n;
+    rm_tc_bits = bits;
 }
 
 /* Per-thread trace tree (see stackdb.h): open addressing on (parent,
  * return address); a node's id is its slot's index.  Slot 0 is the root
  * (ra 1: never a return address, never empty).  Full at 3/4: the next
  * table has twice the slots (up to RM_TT_MAX_BITS) and starts empty. */
-#define RM_TT_MIN_BITS 12
+#define RM_TT_MIN_BITS 8
 #define RM_TT_MAX_BITS 18
 struct rm_tt_node {
     uintptr_t ra;       /* 0 = empty slot */
@@ -169,7 +199,7 @@ void rm_stackdb_thread_exit(void)
     rm_tc_off = true;
     rm_tc = NULL;
     if (t)
-        rm_mem_unmap(t, RM_TC_SETS * RM_TC_WAYS * sizeof *t);
+        rm_mem_unmap(t, tc_bytes(rm_tc_bits));
     rm_tt_off = true;
     if (rm_tt.n)
         rm_mem_unmap(rm_tt.n, tt_bytes(rm_tt.bits));
@@ -261,7 +291,7 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
         depth = RM_STACK_MAX_DEPTH;
     struct rm_tc_ent *set = tcache();
     if (set) {
-        set += ((h ^ (h >> 29)) & (RM_TC_SETS - 1)) * RM_TC_WAYS;
+        set += ((h ^ (h >> 29)) & (((size_t)1 << rm_tc_bits) - 1)) * RM_TC_WAYS;
         if (set[0].hash == h && same(set[0].s, pc, depth, h)) {
             RM_STAT(intern_cached, 1);
             return set[0].s->id;
@@ -319,6 +349,7 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
         set[1] = set[0];
         set[0].hash = h;
         set[0].s = found;
+        tc_filled();
     }
     return found->id;
 }
