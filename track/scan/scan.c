@@ -41,6 +41,10 @@ struct rm_scan {
      * part of a block.  Few blocks (sampled mode, where the whole heap is
      * a root) leave most words of the roots with no lookup at all. */
     uint64_t *pf;
+    /* Blocks not yet found reachable (phase 1): at 0 nothing is left to
+     * find, and the rest of the roots (sampled mode's heap, mostly) is not
+     * read. */
+    size_t unreached;
 };
 
 #define RM_PF_SHIFT 20                          /* 2^20 bits, 128 KiB */
@@ -302,6 +306,7 @@ static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
     case M_REACH:
         if (*k == RM_KIND_UNREACHED || *k == RM_KIND_INDIRECT) {
             *k = RM_KIND_REACHABLE;
+            s->unreached--;
             s->work[s->nwork++] = (uint32_t)j;
         }
         break;
@@ -413,14 +418,19 @@ static void scan_range(struct rm_scan *s, struct visit *vs, uintptr_t lo, uintpt
     hi &= ~(uintptr_t)(W - 1);
     if (lo >= hi)
         return;
+    /* Phase 1 stops reading once every block is reachable. */
+    bool stop = vs->mode == M_REACH;
     if (!s->safe || atomic_load_explicit(&rm_vm_readv_broken, memory_order_relaxed)) {
-        visit_buf(s, vs, (const uintptr_t *)lo, (hi - lo) / W);
+        for (uintptr_t p = lo; p < hi && !(stop && !s->unreached); p += RM_CHUNK) {
+            size_t len = hi - p < RM_CHUNK ? hi - p : RM_CHUNK;
+            visit_buf(s, vs, (const uintptr_t *)p, len / W);
+        }
         return;
     }
     uintptr_t buf[RM_CHUNK / sizeof(uintptr_t)];
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     uintptr_t p = lo;
-    while (p < hi) {
+    while (p < hi && !(stop && !s->unreached)) {
         size_t len = hi - p < RM_CHUNK ? hi - p : RM_CHUNK;
         long got = vm_read(buf, p, len);
         if (got < 0) {   /* unavailable: fall back to direct reads */
@@ -488,26 +498,31 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     index_build(&s, &ixr, &ixb);
     pf_build(&s);
 
-    /* 1. Reachable from the roots. */
+    /* 1. Reachable from the roots: the blocks reachable by fiat first, then
+     * the root ranges, until every block is reached (the result is the
+     * same in any order; sampled mode's heap roots come last, and are
+     * often not needed at all). */
     struct visit vs = { .mode = M_REACH, .self = -1 };
-    for (size_t r = 0; r < nroots; r++) {
-        vs.self = -1;
-        s.safe = r < direct_from;
-        scan_range(&s, &vs, roots[r].lo, roots[r].hi);
-        s.safe = safe_blocks;
-        drain(&s, &vs);
-        s.safe = true;
-    }
+    s.unreached = n;
     s.safe = safe_blocks;
     if (root_block) {
         for (size_t i = 0; i < n; i++) {
             if (root_block[i] && kind[i] != RM_KIND_REACHABLE) {
                 kind[i] = RM_KIND_REACHABLE;
+                s.unreached--;
                 s.work[s.nwork++] = (uint32_t)i;
                 drain(&s, &vs);
             }
         }
     }
+    for (size_t r = 0; r < nroots && s.unreached; r++) {
+        vs.self = -1;
+        s.safe = r < direct_from;
+        scan_range(&s, &vs, roots[r].lo, roots[r].hi);
+        s.safe = safe_blocks;
+        drain(&s, &vs);
+    }
+    s.safe = safe_blocks;
 
     /* 2. Pointed to by another unreached block: indirect. */
     vs.mode = M_INDIRECT;
