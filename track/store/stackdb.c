@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "stats.h"
 #include "table.h"
+#include "sample.h"
 #include "stackdb.h"
 
 #define RM_SDB_SHARDS 64
@@ -305,7 +306,9 @@ uint32_t rm_stackdb_intern(const uintptr_t *pc, unsigned depth, uint64_t h)
         }
     }
 
-    struct rm_sdb_shard *sh = &rm_sdb[h & (RM_SDB_SHARDS - 1)];
+    /* Sampled mode stores few stacks: 4 shards, so that their first
+     * index and record pages are not spread over 64. */
+    struct rm_sdb_shard *sh = &rm_sdb[h & (rm_sample_mean() ? 3 : RM_SDB_SHARDS - 1)];
     const struct rm_stack *found = NULL;
     RM_STAT(intern_locked, 1);
     pthread_mutex_lock(&sh->lock);
