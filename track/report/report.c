@@ -789,9 +789,32 @@ classified:
         goto out;
     }
     size_t m = 0;
+    /* Reachable blocks are not printed without reachable=1: one entry
+     * holds their totals for the summary, so that grouping sorts only the
+     * leaks (a shell's subshell has tens of thousands of reachable
+     * blocks and few leaks, often none). */
+    size_t agg = SIZE_MAX;
     for (size_t i = 0; i < n; i++) {
         if (kind[i] == RM_KIND_UNREACHED)
             continue;
+        if (kind[i] == RM_KIND_REACHABLE && !req->opts->reachable) {
+            double est = rm_sample_scale(b[i].size);
+            if (agg == SIZE_MAX) {
+                agg = m++;
+                g[agg].kind = RM_KIND_REACHABLE;
+                g[agg].stack = 0;
+                g[agg].bytes = 0;
+                g[agg].blocks = 0;
+                g[agg].est_blocks = 0;
+                g[agg].est_bytes = 0;
+                g[agg].suppressed = 0;
+            }
+            g[agg].bytes += b[i].size;
+            g[agg].blocks++;
+            g[agg].est_blocks += est;
+            g[agg].est_bytes += est * (double)b[i].size;
+            continue;
+        }
         g[m].kind = kind[i];
         g[m].stack = (uint32_t)b[i].stack;
         g[m].bytes = b[i].size;

@@ -405,28 +405,42 @@ bool rm_table_lookup(uintptr_t addr, struct rm_block *out)
     return ovf_lookup(addr, out);
 }
 
-/* Count the records, or copy up to cap of them into out: the shadow in
- * address order (directory order), then the overflow store. */
-static size_t walk(struct rm_block *out, size_t cap)
+/* Copy a leaf's records into out from n on (at most cap in all). */
+static size_t walk_leaf(const struct leaf *lf, struct rm_block *out, size_t n, size_t cap)
+{
+    for (size_t i = 0; i < LEAF_WORDS; i++) {
+        uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
+        if (!(v & W_LIVE))
+            continue;
+        if (out) {
+            if (n >= cap)
+                return n;
+            out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
+        }
+        n++;
+    }
+    return n;
+}
+
+/* Count the records, or copy up to cap of them into out: the shadow's
+ * leaves in the order given (order[0..nl), or NULL: the list's), then the
+ * overflow store. */
+static size_t walk(struct rm_block *out, size_t cap, struct leaf *const *order, size_t nl)
 {
     size_t n = 0;
     /* Every leaf through the list (not the directories: 64 Ki entries of
      * 4 GiB area each, mostly empty, cost a small process's exit report
-     * more than its blocks).  Not in address order: callers sort. */
-    for (struct leaf *lf = atomic_load_explicit(&rm_leaves, memory_order_acquire); lf;
-         lf = lf->next) {
-        for (size_t i = 0; i < LEAF_WORDS; i++) {
-            uint64_t v = atomic_load_explicit(&lf->w[i], memory_order_relaxed);
-            if (!(v & W_LIVE))
-                continue;
-            if (out) {
-                if (n >= cap)
-                    return n;
-                out[n] = w_block(w_key(lf->base + (i << GRAN_SHIFT), v), v);
-            }
-            n++;
-        }
+     * more than its blocks). */
+    if (order) {
+        for (size_t k = 0; k < nl && (!out || n < cap); k++)
+            n = walk_leaf(order[k], out, n, cap);
+    } else {
+        for (struct leaf *lf = atomic_load_explicit(&rm_leaves, memory_order_acquire);
+             lf && (!out || n < cap); lf = lf->next)
+            n = walk_leaf(lf, out, n, cap);
     }
+    if (out && n >= cap)
+        return n;
     pthread_mutex_lock(&ovf_lock);
     if (ovf_slots)
         for (size_t i = 0; i <= ovf_mask; i++) {
@@ -444,9 +458,39 @@ static size_t walk(struct rm_block *out, size_t cap)
     return n;
 }
 
+/* Heapsort of leaf pointers by base (no recursion, no allocation). */
+static void leaf_sift(struct leaf **v, size_t root, size_t end)
+{
+    while (2 * root + 1 < end) {
+        size_t c = 2 * root + 1, top = root;
+        if (v[top]->base < v[c]->base)
+            top = c;
+        if (c + 1 < end && v[top]->base < v[c + 1]->base)
+            top = c + 1;
+        if (top == root)
+            return;
+        struct leaf *t = v[root];
+        v[root] = v[top];
+        v[top] = t;
+        root = top;
+    }
+}
+
+static void leaves_sort(struct leaf **v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        leaf_sift(v, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct leaf *t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        leaf_sift(v, 0, end);
+    }
+}
+
 size_t rm_table_count(void)
 {
-    return walk(NULL, 0);
+    return walk(NULL, 0, NULL, 0);
 }
 
 size_t rm_table_untracked(void)
@@ -461,7 +505,27 @@ void rm_table_note_untracked(void)
 
 size_t rm_table_snapshot(struct rm_block *out, size_t cap)
 {
-    return out ? walk(out, cap) : 0;
+    if (!out)
+        return 0;
+    /* The leaves in address order, so that the snapshot comes sorted (but
+     * for overflow records) and rm_blocks_sort has nothing to do: a heap
+     * sort of a large heap's blocks was a tenth of a bash subshell's exit
+     * report.  The list only grows at its head: from one head on it is
+     * fixed. */
+    struct leaf *head = atomic_load_explicit(&rm_leaves, memory_order_acquire);
+    size_t nl = 0;
+    for (struct leaf *lf = head; lf; lf = lf->next)
+        nl++;
+    struct leaf **v = nl > 1 ? rm_mem_map_scratch(nl * sizeof *v) : NULL;
+    if (!v)
+        return walk(out, cap, NULL, 0);
+    size_t k = 0;
+    for (struct leaf *lf = head; lf && k < nl; lf = lf->next)
+        v[k++] = lf;
+    leaves_sort(v, k);
+    size_t n = walk(out, cap, v, k);
+    rm_mem_unmap_scratch(v, nl * sizeof *v);
+    return n;
 }
 
 void rm_table_clear(void)
