@@ -30,7 +30,7 @@ struct rm_scan {
     uint32_t *work;
     size_t nwork;
     bool safe;
-    /* The region index (NULL: plain binary search): for each 64 KiB region
+    /* The region index (NULL: plain binary search): for each 4 KiB region
      * holding the start of a block, the first such block and how many;
      * and the blocks larger than a region, in address order. */
     struct rm_region *rtab;
@@ -55,7 +55,7 @@ static inline size_t pf_bit(uintptr_t v)
     return (size_t)(((uint64_t)(v >> 12) * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - RM_PF_SHIFT));
 }
 
-#define RM_REGION_SHIFT 16
+#define RM_REGION_SHIFT 12
 
 struct rm_region {
     uint64_t key;       /* region number + 1; 0 = empty slot */
