@@ -23,6 +23,7 @@
 #include "table.h"
 #include "threads.h"
 #include "unwind.h"
+#include "hsort.h"
 #include "report.h"
 
 struct rm_group {
@@ -36,41 +37,6 @@ struct rm_group {
     uint8_t kind;
     uint8_t suppressed;
 };
-
-/* ---- a small heapsort over groups (no recursion, no allocation) ---- */
-
-typedef int (*gcmp)(const struct rm_group *, const struct rm_group *);
-
-static void gsift(struct rm_group *g, size_t root, size_t end, gcmp cmp)
-{
-    while (2 * root + 1 < end) {
-        size_t c = 2 * root + 1, top = root;
-        if (cmp(&g[top], &g[c]) < 0)
-            top = c;
-        if (c + 1 < end && cmp(&g[top], &g[c + 1]) < 0)
-            top = c + 1;
-        if (top == root)
-            return;
-        struct rm_group t = g[root];
-        g[root] = g[top];
-        g[top] = t;
-        root = top;
-    }
-}
-
-static void gsort(struct rm_group *g, size_t n, gcmp cmp)
-{
-    if (n < 2)
-        return;
-    for (size_t i = n / 2; i-- > 0;)
-        gsift(g, i, n, cmp);
-    for (size_t end = n - 1; end > 0; end--) {
-        struct rm_group t = g[0];
-        g[0] = g[end];
-        g[end] = t;
-        gsift(g, 0, end, cmp);
-    }
-}
 
 static int by_key(const struct rm_group *a, const struct rm_group *b)
 {
@@ -112,9 +78,19 @@ static const char *kind_name(int k)
 
 /* g[0..m) holds one entry per block: merge those of equal (kind, stack)
  * and put the groups in report order.  Returns the number of groups. */
+static int key_cmp(const void *a, const void *b)
+{
+    return by_key(a, b);
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+    return by_order(a, b);
+}
+
 static size_t group_blocks(struct rm_group *g, size_t m)
 {
-    gsort(g, m, by_key);
+    ratmem_hsort(g, m, sizeof *g, key_cmp);
     size_t ng = 0;
     for (size_t i = 0; i < m; i++) {
         if (ng && by_key(&g[ng - 1], &g[i]) == 0) {
@@ -126,7 +102,7 @@ static size_t group_blocks(struct rm_group *g, size_t m)
             g[ng++] = g[i];
         }
     }
-    gsort(g, ng, by_order);
+    ratmem_hsort(g, ng, sizeof *g, order_cmp);
     /* by_order sorts ascending in "printed later" order: reverse. */
     for (size_t i = 0, j = ng ? ng - 1 : 0; i < j; i++, j--) {
         struct rm_group x = g[i];

@@ -15,6 +15,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include "mem.h"
+#include "hsort.h"
 #include "scan.h"
 
 /* Cleared when process_vm_readv is unavailable (seccomp, old kernel); set
@@ -62,24 +63,12 @@ struct rm_region {
     uint32_t first, count;
 };
 
-/* ---- sorting (heapsort: no recursion, no allocation) ---- */
+/* ---- sorting (common/hsort.h: no recursion, no allocation) ---- */
 
-static void sift(struct rm_block *b, size_t start, size_t end)
+static int by_addr(const void *x, const void *y)
 {
-    size_t root = start;
-    while (2 * root + 1 < end) {
-        size_t child = 2 * root + 1, top = root;
-        if (b[top].addr < b[child].addr)
-            top = child;
-        if (child + 1 < end && b[top].addr < b[child + 1].addr)
-            top = child + 1;
-        if (top == root)
-            return;
-        struct rm_block t = b[root];
-        b[root] = b[top];
-        b[top] = t;
-        root = top;
-    }
+    uintptr_t a = ((const struct rm_block *)x)->addr, b = ((const struct rm_block *)y)->addr;
+    return a < b ? -1 : a > b;
 }
 
 void rm_blocks_sort(struct rm_block *b, size_t n)
@@ -91,16 +80,7 @@ void rm_blocks_sort(struct rm_block *b, size_t n)
         k++;
     if (k >= n)
         return;
-    if (n < 2)
-        return;
-    for (size_t i = n / 2; i-- > 0;)
-        sift(b, i, n);
-    for (size_t end = n - 1; end > 0; end--) {
-        struct rm_block t = b[0];
-        b[0] = b[end];
-        b[end] = t;
-        sift(b, 0, end);
-    }
+    ratmem_hsort(b, n, sizeof *b, by_addr);
 }
 
 /* ---- lookup ---- */

@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include "mem.h"
+#include "hsort.h"
 #include "table.h"
 
 /* ---- the overflow store: open addressing, linear probing, backward-shift
@@ -458,34 +459,10 @@ static size_t walk(struct rm_block *out, size_t cap, struct leaf *const *order, 
     return n;
 }
 
-/* Heapsort of leaf pointers by base (no recursion, no allocation). */
-static void leaf_sift(struct leaf **v, size_t root, size_t end)
+static int by_base(const void *x, const void *y)
 {
-    while (2 * root + 1 < end) {
-        size_t c = 2 * root + 1, top = root;
-        if (v[top]->base < v[c]->base)
-            top = c;
-        if (c + 1 < end && v[top]->base < v[c + 1]->base)
-            top = c + 1;
-        if (top == root)
-            return;
-        struct leaf *t = v[root];
-        v[root] = v[top];
-        v[top] = t;
-        root = top;
-    }
-}
-
-static void leaves_sort(struct leaf **v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        leaf_sift(v, i, n);
-    for (size_t end = n; end-- > 1;) {
-        struct leaf *t = v[0];
-        v[0] = v[end];
-        v[end] = t;
-        leaf_sift(v, 0, end);
-    }
+    uintptr_t a = (*(struct leaf *const *)x)->base, b = (*(struct leaf *const *)y)->base;
+    return a < b ? -1 : a > b;
 }
 
 size_t rm_table_count(void)
@@ -522,7 +499,7 @@ size_t rm_table_snapshot(struct rm_block *out, size_t cap)
     size_t k = 0;
     for (struct leaf *lf = head; lf && k < nl; lf = lf->next)
         v[k++] = lf;
-    leaves_sort(v, k);
+    ratmem_hsort(v, k, sizeof *v, by_base);
     size_t n = walk(out, cap, v, k);
     rm_mem_unmap_scratch(v, nl * sizeof *v);
     return n;
