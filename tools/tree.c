@@ -245,18 +245,16 @@ static void merge(struct tree *t)
                 json_object_set(index, key, m);
             }
             free(key);
+            /* Sampled processes: the estimates add up beside what was
+             * recorded (an exact process's group counts as itself). */
+            bool sampled = json_object_get(g, "estimated_bytes") || json_object_get(m, "estimated_bytes");
+            long long eb = est_bytes(m) + est_bytes(g), en = est_blocks(m) + est_blocks(g);
             json_object_set_new(m, "bytes", json_integer(num(m, "bytes", 0) + num(g, "bytes", 0)));
             json_object_set_new(m, "blocks",
                                 json_integer(num(m, "blocks", 0) + num(g, "blocks", 0)));
-            /* Sampled processes: the estimates add up beside what was
-             * recorded (an exact process's group counts as itself). */
-            if (json_object_get(g, "estimated_bytes") || json_object_get(m, "estimated_bytes")) {
-                long long mb = json_object_get(m, "estimated_bytes") ? est_bytes(m)
-                                                                     : num(m, "bytes", 0) - num(g, "bytes", 0);
-                long long mn = json_object_get(m, "estimated_blocks") ? est_blocks(m)
-                                                                      : num(m, "blocks", 0) - num(g, "blocks", 0);
-                json_object_set_new(m, "estimated_bytes", json_integer(mb + est_bytes(g)));
-                json_object_set_new(m, "estimated_blocks", json_integer(mn + est_blocks(g)));
+            if (sampled) {
+                json_object_set_new(m, "estimated_bytes", json_integer(eb));
+                json_object_set_new(m, "estimated_blocks", json_integer(en));
             }
             json_t *pids = json_object_get(m, "pids");
             size_t np = json_array_size(pids);
