@@ -29,6 +29,28 @@ leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z "frames
 leak "glibc's next-chunk header vs an interior pointer" "$PROG/leaky" chunktail -- direct_bytes=33 direct_blocks=1 $Z top:direct=chunk_tail "reachable_bytes>=51"
 leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
 
+# A leak from a library's constructor: it runs from the dynamic linker's
+# entry (_dl_start_user), which has no unwind information; the stack ends
+# there.  The fast capture must give libunwind's frames without asking it.
+CTOR="$top_builddir/tests/prog/.libs/libctorleak.so"
+ctor_frames() { # FAST_UNWIND -> "LIBUNWIND_CAPTURES FRAMES..." of the constructor's leak
+    rm -f "$TMP/ctor.json"
+    RATMEM_OPTIONS="fast_unwind=$1:format=json:report=$TMP/ctor.json" timeout 120 \
+        env LD_PRELOAD="$SHIM $CTOR" "$PROG/leaky" clean >/dev/null 2>&1
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = [g for g in r["leaks"] if g["frames"] and g["frames"][0]["function"] == "ctorleak_make"]
+print(r["summary"]["captures_libunwind"], " ".join(f["module"].rsplit("/", 1)[-1] + ":" + f["function"] for f in (g[0]["frames"] if g else [])))' "$TMP/ctor.json" 2>/dev/null
+}
+fast=$(ctor_frames 1); slow=$(ctor_frames 0)
+if [ -n "${fast#* }" ] && [ "${fast%% *}" = 0 ] && [ "${fast#* }" = "${slow#* }" ] &&
+    [ "$(echo "$fast" | wc -w)" -ge 4 ]; then
+    pass "a constructor's leak: libunwind's frames, without libunwind (${fast#* })"
+else
+    fail "a constructor's leak: fast '$fast', libunwind '$slow'"
+fi
+
 # debuginfo=: the program's own frames (built with -g) carry file:line
 # either way; libc's frames carry lines only with debuginfo=all, and only
 # where a separate debug file for libc is installed (libc6-dbg).

@@ -53,6 +53,7 @@ struct rule {
     uint8_t cfa_reg : 1;   /* R_RSP or R_RBP */
     uint8_t ok : 1;        /* 0: cannot unwind through pc (give up) */
     uint8_t end : 1;       /* the outermost frame (return address undefined) */
+    uint8_t nofde : 1;     /* ok = 0 because no FDE covers pc (see walk) */
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 
@@ -422,11 +423,16 @@ static struct rule make_rule(uintptr_t pc)
 {
     struct rule ru = { .pc = pc, .ok = 0 };
     struct dl_find_object fo;
-    if (_dl_find_object((void *)pc, &fo) != 0 || !fo.dlfo_eh_frame)
+    const uint8_t *fde = NULL;
+    if (_dl_find_object((void *)pc, &fo) == 0 && fo.dlfo_eh_frame)
+        fde = find_fde(fo.dlfo_eh_frame, pc);
+    if (!fde) {
+        /* No unwind information: libunwind's case too, wherever pc is
+         * (early in the start-up, _dl_find_object does not know the
+         * dynamic linker itself). */
+        ru.nofde = 1;
         return ru;
-    const uint8_t *fde = find_fde(fo.dlfo_eh_frame, pc);
-    if (!fde)
-        return ru;
+    }
     uint32_t len;
     memcpy(&len, fde, 4);
     if (len == 0 || len == 0xffffffffu)
@@ -482,8 +488,12 @@ static struct rule make_rule(uintptr_t pc)
     struct rd f = { fde + 8, fend, false };
     uintptr_t begin = eh_ptr(&f, fde_enc, 0);
     uintptr_t range = eh_ptr(&f, (uint8_t)(fde_enc & 0x0f), 0);
-    if (f.bad || pc < begin || pc - begin >= range)
+    if (f.bad)
         return ru;
+    if (pc < begin || pc - begin >= range) {
+        ru.nofde = 1;   /* the nearest FDE ends before pc: none covers it */
+        return ru;
+    }
     if (has_z) {
         uint64_t zl = uleb(&f);
         if ((uint64_t)(f.end - f.p) < zl)
@@ -701,8 +711,18 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         } else {
             const struct rule *ru = rule_of(tc, look);
             RM_STAT(walked, 1);
-            if (!ru->ok)
+            if (!ru->ok) {
+                /* Code without unwind information whose frame has rbp 0:
+                 * the end of the stack, as libunwind decides (its frame
+                 * chain ends at a null rbp).  The dynamic linker's entry
+                 * (_dl_start_user, which runs the libraries' constructors)
+                 * is such code. */
+                if (ru->nofde && !bp) {
+                    complete = true;
+                    break;
+                }
                 return -1;
+            }
             if (ru->end) {
                 complete = true;
                 break;
