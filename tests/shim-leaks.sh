@@ -51,6 +51,27 @@ else
     fail "a constructor's leak: fast '$fast', libunwind '$slow'"
 fi
 
+# A leak from a signal handler: the same frames through the signal frame as
+# libunwind gives (libunwind is loaded then; the handler interrupted the
+# program, not the dynamic linker).
+handler_frames() { # FAST_UNWIND -> the frames of the handler's leak
+    rm -f "$TMP/sig.json"
+    RATMEM_OPTIONS="fast_unwind=$1:format=json:report=$TMP/sig.json" timeout 120 \
+        env LD_PRELOAD="$SHIM" "$PROG/leaky" handler >/dev/null 2>&1
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = [g for g in r["leaks"] if g["frames"] and g["frames"][0]["function"] == "handler_leak"]
+print(" ".join(f["function"] for f in (g[0]["frames"] if g else [])))' "$TMP/sig.json" 2>/dev/null
+}
+fast=$(handler_frames 1); slow=$(handler_frames 0)
+case " $fast " in
+*" handler_raise "*"main "*)
+    if [ "$fast" = "$slow" ]; then pass "a signal handler's leak: libunwind's frames through the signal frame ($fast)"
+    else fail "a signal handler's leak: fast '$fast', libunwind '$slow'"; fi ;;
+*) fail "a signal handler's leak: frames '$fast' (libunwind: '$slow')" ;;
+esac
+
 # debuginfo=: the program's own frames (built with -g) carry file:line
 # either way; libc's frames carry lines only with debuginfo=all, and only
 # where a separate debug file for libc is installed (libc6-dbg).

@@ -7,6 +7,7 @@
 #pragma GCC optimize("O0", "no-optimize-sibling-calls", "no-inline")
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,27 @@ NOINLINE void clean(void)
     free(s);
 }
 
+/* handler: a signal handler leaks 52 bytes (raised from handler_raise). */
+static void *volatile handler_sink;
+NOINLINE static void handler_leak(int sig)
+{
+    (void)sig;
+    char *p = malloc(52);
+    if (p)
+        memset(p, 2, 52);
+    handler_sink = p;
+    handler_sink = NULL;
+}
+
+NOINLINE void handler_raise(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler_leak;
+    sigaction(SIGUSR1, &sa, NULL);
+    raise(SIGUSR1);
+}
+
 int main(int argc, char **argv)
 {
     const char *m = argc > 1 ? argv[1] : "";
@@ -169,8 +191,10 @@ int main(int argc, char **argv)
         clean();
     } else if (!strcmp(m, "chunktail")) {
         chunk_tail();
+    } else if (!strcmp(m, "handler")) {
+        handler_raise();
     } else {
-        fprintf(stderr, "usage: leaky direct|deep|indirect|cycle|reachable|interior|thread|family|dso LIB|clean|chunktail\n");
+        fprintf(stderr, "usage: leaky direct|deep|indirect|cycle|reachable|interior|thread|family|dso LIB|clean|chunktail|handler\n");
         return 2;
     }
     scrub_stack();

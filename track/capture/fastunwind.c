@@ -32,6 +32,8 @@
 #include "config.h"
 #include <dlfcn.h>
 #include <link.h>
+#include <stddef.h>
+#include <ucontext.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
@@ -54,6 +56,7 @@ struct rule {
     uint8_t ok : 1;        /* 0: cannot unwind through pc (give up) */
     uint8_t end : 1;       /* the outermost frame (return address undefined) */
     uint8_t nofde : 1;     /* ok = 0 because no FDE covers pc (see walk) */
+    uint8_t signal : 1;    /* ok = 0: a signal frame (the 'S' augmentation) */
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 
@@ -471,6 +474,7 @@ static struct rule make_rule(uintptr_t pc)
                 uint8_t penc = (uint8_t)fixed(&c, 1);
                 eh_ptr(&c, (uint8_t)(penc & 0x7f), 0);
             } else {
+                ru.signal = *a == 'S';
                 return ru;   /* 'S' (signal frame) and anything else */
             }
         }
@@ -720,6 +724,18 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
                 if (ru->nofde && !bp) {
                     complete = true;
                     break;
+                }
+                /* A signal frame: libunwind goes on (loading it first if
+                 * need be, unwind.c), unless it is not loaded yet and the
+                 * handler interrupted the dynamic linker, which loading it
+                 * would re-enter: the stack then ends at the signal
+                 * frame, as at the depth limit. */
+                if (ru->signal && !rm_unwind_loaded()) {
+                    uintptr_t rip;
+                    if (!rd_stack(sp + offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]), lo, hi,
+                                  &rip) ||
+                        rm_unwind_in_linker(rip))
+                        break;
                 }
                 return -1;
             }

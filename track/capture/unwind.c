@@ -3,7 +3,11 @@
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -55,9 +59,67 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* libunwind is loaded by the first capture that needs it (the fast
+ * capture walks most programs' stacks whole: /bin/true, sed and a shell
+ * never need it, and loading it cost each process 0.2 ms).  Loaded inside
+ * an allocation, as the tracker's start-up already was when the program's
+ * first allocation came before the shim's constructor: what the loader
+ * allocates goes to the loader arena (ldarena.h).  Not from a signal
+ * handler (the fast capture stops at the signal frame while libunwind is
+ * not loaded, fastunwind.h; and an alternate signal stack is checked
+ * here): the handler may have interrupted the loader itself.
+ *
+ * One thread loads, under rm_unw_lock; the others try the lock a bounded
+ * number of times and, should it stay taken, capture no stack this once
+ * (a thread that waited without bound would deadlock if it held the
+ * loader's lock, as a constructor run by dlopen does).  Fork waits: this
+ * runs inside the gate (gate.h). */
+static pthread_mutex_t rm_unw_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic int rm_unw_state;   /* 0 not yet, 1 ready, -1 cannot be had */
+static __thread int rm_unw_loading __attribute__((tls_model("initial-exec")));
+
+static bool on_signal_stack(void)
+{
+    stack_t ss;
+    return sigaltstack(NULL, &ss) == 0 && (ss.ss_flags & SS_ONSTACK);
+}
+
+/* libunwind ready for unw_backtrace.  Called inside the gate. */
+static bool unwind_ready(void)
+{
+    int st = atomic_load_explicit(&rm_unw_state, memory_order_acquire);
+    if (__builtin_expect(st != 0, 1))
+        return st > 0;
+    if (rm_unw_loading || on_signal_stack())
+        return false;
+    bool locked = false;
+    for (int i = 0; i < 4096 && !locked; i++) {
+        locked = pthread_mutex_trylock(&rm_unw_lock) == 0;
+        if (!locked)
+            sched_yield();
+    }
+    if (!locked)
+        return false;
+    st = atomic_load_explicit(&rm_unw_state, memory_order_acquire);
+    if (!st) {
+        rm_unw_loading = 1;
+        int saved = errno;
+        st = rm_unwmem_init() >= 0 ? 1 : -1;   /* libunwind, per-thread caching, without its pipe */
+        errno = saved;
+        rm_unw_loading = 0;
+        atomic_store_explicit(&rm_unw_state, st, memory_order_release);
+    }
+    pthread_mutex_unlock(&rm_unw_lock);
+    return st > 0;
+}
+
+bool rm_unwind_loaded(void)
+{
+    return atomic_load_explicit(&rm_unw_state, memory_order_acquire) > 0;
+}
+
 void rm_unwind_init(void)
 {
-    rm_unwmem_init();   /* libunwind, per-thread caching, without its pipe */
     struct range_find rf = { .addr = (uintptr_t)&rm_unwind_capture };
     if (dl_iterate_phdr(find_object, &rf)) {
         atomic_store_explicit(&rm_skip_lo, rf.lo, memory_order_relaxed);
@@ -70,6 +132,13 @@ void rm_unwind_init(void)
         atomic_store_explicit(&rm_ld_lo, ld.lo, memory_order_relaxed);
         atomic_store_explicit(&rm_ld_hi, ld.hi, memory_order_relaxed);
     }
+}
+
+bool rm_unwind_in_linker(uintptr_t pc)
+{
+    uintptr_t lo = atomic_load_explicit(&rm_ld_lo, memory_order_relaxed);
+    uintptr_t hi = atomic_load_explicit(&rm_ld_hi, memory_order_relaxed);
+    return pc >= lo && pc < hi;
 }
 
 void rm_unwind_linker_range(uintptr_t *lo, uintptr_t *hi)
@@ -146,7 +215,7 @@ unsigned rm_unwind_capture_id(uintptr_t *pc, unsigned max, const struct rm_from 
          * shim's frames above from are walked and left out. */
         from = NULL;
         rm_gate_enter();
-        n = unw_backtrace((void **)buf, (int)(max + extra));
+        n = unwind_ready() ? unw_backtrace((void **)buf, (int)(max + extra)) : 0;
         rm_gate_leave();
     }
     return filter(pc, max, buf, n, from, extra);
@@ -193,7 +262,7 @@ unsigned rm_unwind_capture_slow(uintptr_t *pc, unsigned max)
     RM_STAT(captures, 1);
     RM_STAT(slow, 1);
     rm_gate_enter();
-    int n = unw_backtrace((void **)buf, (int)(max + extra));
+    int n = unwind_ready() ? unw_backtrace((void **)buf, (int)(max + extra)) : 0;
     rm_gate_leave();
     return filter(pc, max, buf, n, NULL, extra);
 }

@@ -7,9 +7,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Once: libunwind's per-thread caching, and the address range of the object
- * that holds the tracker (the shim), whose frames are left out. */
+/* Once: the address range of the object that holds the tracker (the
+ * shim), whose frames are left out, and the dynamic linker's.  libunwind
+ * itself is loaded by the first capture that needs it (unwind.c). */
 void rm_unwind_init(void);
+
+/* libunwind has been loaded and set up (any thread, lock-free). */
+bool rm_unwind_loaded(void);
+
+/* pc lies in the dynamic linker (false when its range is unknown). */
+bool rm_unwind_in_linker(uintptr_t pc);
 
 /* [lo, hi): from the lowest to the end of the highest PT_LOAD segment of a
  * loaded object, as dl_iterate_phdr describes it (lo > hi when none). */

@@ -209,7 +209,7 @@ int rm_unwmem_init(void)
      * descriptors are looked at (dlopen's own come and go). */
     if (!rm_lazylib_load(RM_LIB_UNWIND)) {
         errno = saved;
-        return 0;
+        return -1;
     }
     int a = -1, b = -1;
     lowest_free(&a, &b);

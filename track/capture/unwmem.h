@@ -22,10 +22,11 @@
 #ifndef RATMEM_TRACK_UNWMEM_H
 #define RATMEM_TRACK_UNWMEM_H
 
-/* Initialise libunwind (its per-thread caching policy) as above.  Once, at
- * start-up, before any capture.  Returns 1 when libunwind's pipe was found
- * and closed, 0 when there was none to close (libunwind already started by
- * someone else, or a libunwind without one). */
+/* Load and initialise libunwind (its per-thread caching policy) as above.
+ * Once, before its first use (unwind.c, under its lock).  Returns 1 when
+ * libunwind's pipe was found and closed, 0 when there was none to close
+ * (libunwind already started by someone else, or a libunwind without
+ * one), -1 when libunwind cannot be loaded. */
 int rm_unwmem_init(void);
 
 /* Memory may have gone or become unreadable (munmap, mremap, mprotect):

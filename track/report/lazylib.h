@@ -1,6 +1,6 @@
 /* lazylib.h - libdw, zlib and libprotobuf-c, loaded when a report first
- * needs them instead of at start-up; libunwind, loaded at start-up only
- * when leaks=1 (track init), so that leaks=0 loads none of them.
+ * needs them instead of at start-up; libunwind, loaded by the first stack
+ * capture the fast unwinder leaves to it (most processes: never).
  *
  * The shim is not linked with them: every function of theirs that the
  * tracker calls (symbolize.c: libdw; out.c: zlib; pprof/encode.c through
@@ -11,14 +11,16 @@
  * libraries were bound when linked: binding all of libunwind's and
  * liblzma's imports up front cost 150 000 instructions, and the lazy
  * binding of a call allocates nothing.  libunwind is loaded
- * explicitly by the tracker's start-up (rm_unwmem_init), never from inside
- * an allocation, and its local address space (a variable) is copied.  Loading them cost every process 0.5 ms and 50 page faults
+ * explicitly (rm_unwmem_init, from unwind.c under its own lock, inside an
+ * allocation but never from a signal handler), and its local address
+ * space (a variable) is copied.  Loading them cost every process 0.5 ms and 50 page faults
  * at start-up (/bin/true: perf stat); most processes never need them (no
  * leak to print, no gzip'd dump, no profile).
  *
  * Calls come only from reports, heap dumps and profiles, under the
- * tracker's report lock, and from the tracker's start-up (libunwind),
- * before any report: loads are serialised by them.  While this thread is
+ * tracker's report lock, and from captures (libunwind), under unwind.c's
+ * lock: each library's load is serialised by one of them (dlopen itself
+ * may run in two threads at once).  While this thread is
  * inside dlopen or dlsym, every allocation goes to the loader arena
  * (ldarena.h), not to the program's heap nor to the report heap.
  *
