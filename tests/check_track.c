@@ -519,6 +519,52 @@ START_TEST(test_scan_big_list)
 }
 END_TEST
 
+START_TEST(test_scan_granule_map)
+{
+    /* Blocks side by side in one buffer at strides of 16 bytes (256 start
+     * in a 4 KiB region: the scan's binary search) and 48 bytes (its
+     * granule map, every other block starting 16 bytes into a granule),
+     * each pointing into the middle of the next: one direct, the rest
+     * indirect.  A root word into the gap after the first block reaches
+     * nothing; one at the first block's last byte reaches them all. */
+    static const size_t stride[] = { 16, 48 }, size[] = { 8, 40 }, into[] = { 7, 24 };
+    enum { N = 3000 };
+    for (size_t t = 0; t < 2; t++) {
+        size_t len = N * stride[t] + 4096;
+        char *buf = aligned_alloc(4096, len);
+        ck_assert_ptr_nonnull(buf);
+        memset(buf, 0, len);
+        struct rm_block *b = malloc(N * sizeof *b);
+        uint8_t *k = malloc(N);
+        for (size_t i = 0; i < N; i++) {
+            b[i].addr = (uintptr_t)buf + i * stride[t];
+            b[i].size = size[t];
+            b[i].stack = 1;
+        }
+        for (size_t i = 0; i + 1 < N; i++)
+            *(uintptr_t *)b[i].addr = b[i + 1].addr + into[t];
+        uintptr_t root[1] = { b[0].addr + size[t] + 4 };
+        struct rm_range r = { (uintptr_t)root, (uintptr_t)(root + 1) };
+        ck_assert_int_eq(rm_scan_classify(b, N, &r, 1, false, k), 0);
+        int direct = 0, indirect = 0;
+        for (int i = 0; i < N; i++) {
+            direct += k[i] == RM_KIND_DIRECT;
+            indirect += k[i] == RM_KIND_INDIRECT;
+        }
+        ck_assert_int_eq(direct, 1);
+        ck_assert_int_eq(k[0], RM_KIND_DIRECT);
+        ck_assert_int_eq(indirect, N - 1);
+        root[0] = b[0].addr + size[t] - 1;
+        ck_assert_int_eq(rm_scan_classify(b, N, &r, 1, false, k), 0);
+        for (int i = 0; i < N; i++)
+            ck_assert_int_eq(k[i], RM_KIND_REACHABLE);
+        free(buf);
+        free(b);
+        free(k);
+    }
+}
+END_TEST
+
 START_TEST(test_scan_unmapped_root)
 {
     /* A root range with an unmapped page inside is skipped, not a fault. */
@@ -1534,6 +1580,7 @@ static Suite *track_suite(void)
     tcase_add_test(tc, test_scan_glibc_next_chunk);
     tcase_add_test(tc, test_scan_root_blocks);
     tcase_add_test(tc, test_scan_big_list);
+    tcase_add_test(tc, test_scan_granule_map);
     tcase_add_test(tc, test_scan_unmapped_root);
     suite_add_tcase(s, tc);
     tc = tcase_create("output");

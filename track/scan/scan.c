@@ -38,6 +38,11 @@ struct rm_scan {
     size_t rmask;
     uint32_t *bigs;
     size_t nbigs;
+    /* The granule maps (NULL: none), RM_GRANULES bytes a region: for each
+     * 32-byte granule, 1 + the region's last block starting before the
+     * granule's end (relative to the region's first), 0 when none does.
+     * One load instead of a binary search over the region's blocks. */
+    uint8_t *gmap;
     /* Page filter (NULL: none): one bit per hashed 4 KiB page that holds
      * part of a block.  Few blocks (sampled mode, where the whole heap is
      * a root) leave most words of the roots with no lookup at all. */
@@ -61,7 +66,12 @@ static inline size_t pf_bit(uintptr_t v)
 struct rm_region {
     uint64_t key;       /* region number + 1; 0 = empty slot */
     uint32_t first, count;
+    uint32_t map;       /* the region's granule map (rm_scan.gmap), or RM_NO_MAP */
 };
+
+#define RM_GRANULE_SHIFT 5
+#define RM_GRANULES ((size_t)1 << (RM_REGION_SHIFT - RM_GRANULE_SHIFT))   /* 128 */
+#define RM_NO_MAP UINT32_MAX
 
 /* ---- sorting (common/hsort.h: no recursion, no allocation) ---- */
 
@@ -141,9 +151,19 @@ static inline long find_block(const struct rm_scan *s, uintptr_t v)
     uint64_t r = v >> RM_REGION_SHIFT;
     const struct rm_region *e = region_of(s, r);
     if (e) {
-        long j = pred_in(s->b, e->first, e->first + e->count, v);
-        if (j < 0)
-            j = (long)e->first - 1;   /* the block before the region's first */
+        long j;
+        if (e->map != RM_NO_MAP) {
+            size_t g = (v >> RM_GRANULE_SHIFT) & (RM_GRANULES - 1);
+            unsigned rel = s->gmap[(size_t)e->map * RM_GRANULES + g];
+            j = (long)e->first + (long)rel - 1;
+            /* A block may start later in v's granule (16 bytes in). */
+            if (rel && s->b[j].addr > v)
+                j--;
+        } else {
+            j = pred_in(s->b, e->first, e->first + e->count, v);
+            if (j < 0)
+                j = (long)e->first - 1;   /* the block before the region's first */
+        }
         return j >= 0 && holds(&s->b[j], v) ? j : -1;
     }
     /* No block starts in v's region: the holder starts in the region before
@@ -169,9 +189,11 @@ static inline long find_block(const struct rm_scan *s, uintptr_t v)
 
 /* Build the region index; on failure the scan does without.  Returns the
  * bytes mapped for it (to unmap). */
-static void index_build(struct rm_scan *s, size_t *rbytes, size_t *bbytes)
+static void gmap_build(struct rm_scan *s, size_t nreg, size_t *gbytes);
+
+static void index_build(struct rm_scan *s, size_t *rbytes, size_t *bbytes, size_t *gbytes)
 {
-    *rbytes = *bbytes = 0;
+    *rbytes = *bbytes = *gbytes = 0;
     size_t nreg = 0, nbig = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!i || (s->b[i].addr >> RM_REGION_SHIFT) != (s->b[i - 1].addr >> RM_REGION_SHIFT))
@@ -201,6 +223,7 @@ static void index_build(struct rm_scan *s, size_t *rbytes, size_t *bbytes)
             t[k].key = r + 1;
             t[k].first = (uint32_t)i;
             t[k].count = 0;
+            t[k].map = RM_NO_MAP;
             /* the slot is found again by region_of for the next blocks */
         }
         struct rm_region *e = (struct rm_region *)region_of(s, r);
@@ -210,6 +233,39 @@ static void index_build(struct rm_scan *s, size_t *rbytes, size_t *bbytes)
     }
     *rbytes = cap * sizeof *t;
     *bbytes = nbig * sizeof *bg;
+    gmap_build(s, nreg, gbytes);
+}
+
+/* The granule maps of the regions that hold at most 255 blocks (all of
+ * glibc's: its chunks are 32 bytes at least); the others keep the binary
+ * search.  Without memory for them, none. */
+static void gmap_build(struct rm_scan *s, size_t nreg, size_t *gbytes)
+{
+    uint8_t *gm = rm_mem_map_scratch(nreg * RM_GRANULES);
+    if (!gm)
+        return;
+    s->gmap = gm;
+    *gbytes = nreg * RM_GRANULES;
+    uint32_t next = 0;
+    for (size_t i = 0; i < s->n;) {
+        uint64_t r = s->b[i].addr >> RM_REGION_SHIFT;
+        struct rm_region *e = (struct rm_region *)region_of(s, r);
+        size_t end = (size_t)e->first + e->count;
+        if (e->count <= 255) {
+            uint8_t *m = gm + (size_t)next * RM_GRANULES;
+            e->map = next++;
+            uintptr_t base = (uintptr_t)r << RM_REGION_SHIFT;
+            size_t k = e->first;
+            unsigned rel = 0;
+            for (size_t g = 0; g < RM_GRANULES; g++) {
+                uintptr_t gend = base + ((g + 1) << RM_GRANULE_SHIFT);
+                while (k < end && s->b[k].addr < gend)
+                    rel = (unsigned)(++k - e->first);
+                m[g] = (uint8_t)rel;
+            }
+        }
+        i = end;
+    }
 }
 
 /* ---- reading memory ---- */
@@ -474,8 +530,8 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     for (size_t i = 0; i < n; i++)
         if (blocks[i].addr + bsize(&blocks[i]) > s.max)
             s.max = blocks[i].addr + bsize(&blocks[i]);
-    size_t ixr, ixb;
-    index_build(&s, &ixr, &ixb);
+    size_t ixr, ixb, ixg;
+    index_build(&s, &ixr, &ixb, &ixg);
     pf_build(&s);
 
     /* 1. Reachable from the roots: the blocks reachable by fiat first, then
@@ -559,5 +615,6 @@ int rm_scan_classify_ex(const struct rm_block *blocks, size_t n,
     rm_mem_unmap_scratch(s.pf, s.pf ? RM_PF_BYTES : 0);
     rm_mem_unmap_scratch(s.rtab, ixr);
     rm_mem_unmap_scratch(s.bigs, ixb);
+    rm_mem_unmap_scratch(s.gmap, ixg);
     return 0;
 }
