@@ -344,6 +344,9 @@ static void visit_word(struct rm_scan *s, struct visit *vs, uintptr_t v)
             *k = RM_KIND_REACHABLE;
             s->unreached--;
             s->work[s->nwork++] = (uint32_t)j;
+            /* Its memory is read soon (the work list is a stack): start
+             * the load now. */
+            __builtin_prefetch((const void *)s->b[j].addr);
         }
         break;
     case M_INDIRECT:
