@@ -426,14 +426,11 @@ static struct rule make_rule(uintptr_t pc)
 {
     struct rule ru = { .pc = pc, .ok = 0 };
     struct dl_find_object fo;
-    const uint8_t *fde = NULL;
-    if (_dl_find_object((void *)pc, &fo) == 0 && fo.dlfo_eh_frame)
-        fde = find_fde(fo.dlfo_eh_frame, pc);
+    if (_dl_find_object((void *)pc, &fo) != 0)
+        return ru;   /* in no loaded object: a wrong frame, or JIT code */
+    const uint8_t *fde = fo.dlfo_eh_frame ? find_fde(fo.dlfo_eh_frame, pc) : NULL;
     if (!fde) {
-        /* No unwind information: libunwind's case too, wherever pc is
-         * (early in the start-up, _dl_find_object does not know the
-         * dynamic linker itself). */
-        ru.nofde = 1;
+        ru.nofde = 1;   /* in a loaded object, without unwind information */
         return ru;
     }
     uint32_t len;
