@@ -713,12 +713,13 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             const struct rule *ru = rule_of(tc, look);
             RM_STAT(walked, 1);
             if (!ru->ok) {
-                /* Code without unwind information whose frame has rbp 0:
-                 * the end of the stack, as libunwind decides (its frame
-                 * chain ends at a null rbp).  The dynamic linker's entry
-                 * (_dl_start_user, which runs the libraries' constructors)
-                 * is such code. */
-                if (ru->nofde && !bp) {
+                /* The dynamic linker's code without unwind information
+                 * whose frame has rbp 0: the end of the stack, as libunwind
+                 * decides (its frame chain ends at a null rbp).  That is
+                 * its entry (_dl_start_user, which runs the libraries'
+                 * constructors).  Elsewhere such a pc may come from a
+                 * wrong frame: libunwind decides. */
+                if (ru->nofde && !bp && rm_unwind_in_linker(look)) {
                     complete = true;
                     break;
                 }
