@@ -65,9 +65,10 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
  * an allocation, as the tracker's start-up already was when the program's
  * first allocation came before the shim's constructor: what the loader
  * allocates goes to the loader arena (ldarena.h).  Not from a signal
- * handler (the fast capture stops at the signal frame while libunwind is
- * not loaded, fastunwind.h; and an alternate signal stack is checked
- * here): the handler may have interrupted the loader itself.
+ * handler that interrupted the dynamic linker (the load would re-enter
+ * it: the fast capture then ends the stack at the signal frame,
+ * fastunwind.c), nor on an alternate signal stack (checked here: the
+ * interrupted code cannot be told there).
  *
  * One thread loads, under rm_unw_lock; the others try the lock a bounded
  * number of times and, should it stay taken, capture no stack this once
