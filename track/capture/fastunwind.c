@@ -88,6 +88,7 @@ struct tcache {
      * while tgen is the tree's generation; 0 = none. */
     unsigned tgen;
     uint32_t node[FRAMES_MAX];
+    uint64_t ph[FRAMES_MAX];          /* node[i]'s path hash (stackdb.h) */
 };
 
 static __thread struct tcache *rm_tc __attribute__((tls_model("initial-exec")));
@@ -638,13 +639,23 @@ bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *l
  * node (0: the root), frames in the skip range left out.  Returns the
  * innermost frame's node, or RM_TRACE_NONE (the tree filled up; no node
  * is kept). */
-static uint32_t nodes_from(struct tcache *tc, unsigned from, uint32_t node,
+static uint32_t nodes_from(struct tcache *tc, unsigned from, uint32_t node, uint64_t h,
                            const struct rm_id_want *want)
 {
+    /* The path hashes first, each node's slot fetched at once; then the
+     * probes, one after another, find them in the cache. */
     for (unsigned i = from; i < tc->nframes; i++) {
         uintptr_t ra = tc->ra[i];
         if (ra - want->skip_lo >= want->skip_hi - want->skip_lo) {
-            node = rm_trace_child(node, ra);
+            h = rm_trace_hash(h, ra);
+            rm_trace_prefetch(h);
+        }
+        tc->ph[i] = h;
+    }
+    for (unsigned i = from; i < tc->nframes; i++) {
+        uintptr_t ra = tc->ra[i];
+        if (ra - want->skip_lo >= want->skip_hi - want->skip_lo) {
+            node = rm_trace_child(node, ra, tc->ph[i]);
             if (__builtin_expect(node == RM_TRACE_NONE, 0)) {
                 tc->tgen = 0;
                 return node;
@@ -842,8 +853,8 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     tc->nframes = total;
     tc->complete = complete;
     if (tgen && complete) {
-        uint32_t leaf = nodes_kept ? nodes_from(tc, base + 1, tc->node[base], want)
-                                   : nodes_from(tc, 0, 0, want);
+        uint32_t leaf = nodes_kept ? nodes_from(tc, base + 1, tc->node[base], tc->ph[base], want)
+                                   : nodes_from(tc, 0, 0, RM_TRACE_ROOT_HASH, want);
         if (leaf != RM_TRACE_NONE) {
             tc->tgen = tgen;
             *id = rm_trace_stack(leaf, want->keep);

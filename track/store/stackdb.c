@@ -106,12 +106,8 @@ struct rm_tt_node {
     uint32_t parent;
     uint32_t sid;       /* the path's stack id; 0 = not asked yet */
 };
-struct rm_tt {
-    struct rm_tt_node *n;
-    unsigned bits;
-    uint32_t count, limit;
-};
-static __thread struct rm_tt rm_tt __attribute__((tls_model("initial-exec")));
+_Static_assert(sizeof(struct rm_tt_node) == 16, "rm_trace_prefetch assumes 16-byte nodes");
+__thread struct rm_tt rm_tt __attribute__((tls_model("initial-exec")));
 __thread unsigned rm_tt_gen __attribute__((tls_model("initial-exec")));
 static __thread bool rm_tt_off __attribute__((tls_model("initial-exec")));
 
@@ -147,14 +143,13 @@ unsigned rm_trace_start(void)
     return rm_tt_off ? 0 : rm_tt_gen;
 }
 
-uint32_t rm_trace_child(uint32_t parent, uintptr_t ra)
+uint32_t rm_trace_child(uint32_t parent, uintptr_t ra, uint64_t h)
 {
     struct rm_tt_node *n = rm_tt.n;
     if (__builtin_expect(!n, 0))
         return RM_TRACE_NONE;
     size_t mask = ((size_t)1 << rm_tt.bits) - 1;
-    size_t i = (size_t)(((uint64_t)ra ^ ((uint64_t)parent << 40 | parent)) *
-                        UINT64_C(0x9e3779b97f4a7c15) >> (64 - rm_tt.bits));
+    size_t i = (size_t)(h >> (64 - rm_tt.bits));
     for (;; i = (i + 1) & mask) {
         if (n[i].ra == ra && n[i].parent == parent)
             return (uint32_t)i;

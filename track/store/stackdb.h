@@ -45,7 +45,31 @@ static inline unsigned rm_trace_gen(void)
     unsigned g = rm_tt_gen;
     return __builtin_expect(g != 0, 1) ? g : rm_trace_start();
 }
-uint32_t rm_trace_child(uint32_t parent, uintptr_t ra);
+/* A node's slot is found from its path hash (rm_trace_hash of its
+ * parent's path hash and its return address; the empty path's is
+ * RM_TRACE_ROOT_HASH), not from the parent's id: the slots of all the new
+ * frames of a capture are known before the first probe, so that they can
+ * be fetched at once (rm_trace_prefetch) instead of one cache miss after
+ * another.  h is the path hash of (parent, ra). */
+#define RM_TRACE_ROOT_HASH UINT64_C(0x243f6a8885a308d3)
+static inline uint64_t rm_trace_hash(uint64_t parent_hash, uintptr_t ra)
+{
+    uint64_t h = (parent_hash ^ (uint64_t)ra) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 29);
+}
+struct rm_tt_node;
+struct rm_tt {
+    struct rm_tt_node *n;
+    unsigned bits;
+    uint32_t count, limit;
+};
+extern __thread struct rm_tt rm_tt __attribute__((tls_model("initial-exec")));
+static inline void rm_trace_prefetch(uint64_t h)
+{
+    if (__builtin_expect(rm_tt.n != NULL, 1))
+        __builtin_prefetch((const char *)rm_tt.n + (h >> (64 - rm_tt.bits)) * 16);
+}
+uint32_t rm_trace_child(uint32_t parent, uintptr_t ra, uint64_t h);
 uint32_t rm_trace_stack(uint32_t node, unsigned max);
 
 /* The calling thread ends: its cache of recent stacks and trace tree go. */
