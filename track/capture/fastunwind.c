@@ -802,15 +802,26 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         }
         /* Changed below frame m (or the memory ends): take j-1..m as ours
          * and unwind on by rule from m; older frames may be met again. */
-        const uintptr_t *obp = tc->bp;
         for (unsigned t = 0; t < same; t++) {
             ncfa[n + t] = ocfa[j - 1 - t];
-            nbp[n + t] = obp[j - 1 - t];
             pc[n + t] = ora[j - 1 - t];
+        }
+        /* rbp as the walk goes on from m: the remembered values may be
+         * stale (the slots checked are the return addresses', not where
+         * rbp was saved, and code without a frame pointer keeps other
+         * values in rbp at the same call), so it is restored anew through
+         * the frames taken, by their rules (cached: no unwind step). */
+        for (unsigned t = 0; t < same; t++) {
+            const struct rule *ru = rule_of(tc, pc[n - 1 + t] - 1);
+            if (!ru->ok)
+                return -1;
+            if (ru->rbp_off &&
+                !rd_stack(ncfa[n + t] + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
+                return -1;
+            nbp[n + t] = bp;
         }
         n += same;
         sp = ncfa[n - 1];
-        bp = nbp[n - 1];
         look = pc[n - 1] - 1;
         j = (int)m - 1;
     }
