@@ -29,21 +29,26 @@ leak "C++ new[]" "$PROG/cxx_leak" -- direct_bytes=160 direct_blocks=1 $Z "frames
 leak "glibc's next-chunk header vs an interior pointer" "$PROG/leaky" chunktail -- direct_bytes=33 direct_blocks=1 $Z top:direct=chunk_tail "reachable_bytes>=51"
 leak "frees everything" "$PROG/leaky" clean -- direct_bytes=0 direct_blocks=0 $Z
 
+# top_frames FAST_UNWIND TOP PRELOAD CMD...: "LIBUNWIND_CAPTURES MODULE:FUNCTION..."
+# of the leak whose top frame is TOP, CMD run with PRELOAD and fast_unwind=.
+top_frames() {
+    fu=$1; top=$2; pre=$3; shift 3
+    rm -f "$TMP/tf.json"
+    RATMEM_OPTIONS="fast_unwind=$fu:format=json:report=$TMP/tf.json" timeout 120 \
+        env LD_PRELOAD="$pre" "$@" >/dev/null 2>&1
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = [g for g in r["leaks"] if g["frames"] and g["frames"][0]["function"] == sys.argv[2]]
+print(r["summary"]["captures_libunwind"], " ".join(f["module"].rsplit("/", 1)[-1] + ":" + f["function"] for f in (g[0]["frames"] if g else [])))' "$TMP/tf.json" "$top" 2>/dev/null
+}
+
 # A leak from a library's constructor: it runs from the dynamic linker's
 # entry (_dl_start_user), which has no unwind information; the stack ends
 # there.  The fast capture must give libunwind's frames without asking it.
 CTOR="$top_builddir/tests/prog/.libs/libctorleak.so"
-ctor_frames() { # FAST_UNWIND -> "LIBUNWIND_CAPTURES FRAMES..." of the constructor's leak
-    rm -f "$TMP/ctor.json"
-    RATMEM_OPTIONS="fast_unwind=$1:format=json:report=$TMP/ctor.json" timeout 120 \
-        env LD_PRELOAD="$SHIM $CTOR" "$PROG/leaky" clean >/dev/null 2>&1
-    python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-g = [g for g in r["leaks"] if g["frames"] and g["frames"][0]["function"] == "ctorleak_make"]
-print(r["summary"]["captures_libunwind"], " ".join(f["module"].rsplit("/", 1)[-1] + ":" + f["function"] for f in (g[0]["frames"] if g else [])))' "$TMP/ctor.json" 2>/dev/null
-}
-fast=$(ctor_frames 1); slow=$(ctor_frames 0)
+fast=$(top_frames 1 ctorleak_make "$SHIM $CTOR" "$PROG/leaky" clean)
+slow=$(top_frames 0 ctorleak_make "$SHIM $CTOR" "$PROG/leaky" clean)
 if [ -n "${fast#* }" ] && [ "${fast%% *}" = 0 ] && [ "${fast#* }" = "${slow#* }" ] &&
     [ "$(echo "$fast" | wc -w)" -ge 4 ]; then
     pass "a constructor's leak: libunwind's frames, without libunwind (${fast#* })"
@@ -54,20 +59,11 @@ fi
 # A leak from a signal handler: the same frames through the signal frame as
 # libunwind gives (libunwind is loaded then; the handler interrupted the
 # program, not the dynamic linker).
-handler_frames() { # FAST_UNWIND -> the frames of the handler's leak
-    rm -f "$TMP/sig.json"
-    RATMEM_OPTIONS="fast_unwind=$1:format=json:report=$TMP/sig.json" timeout 120 \
-        env LD_PRELOAD="$SHIM" "$PROG/leaky" handler >/dev/null 2>&1
-    python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-g = [g for g in r["leaks"] if g["frames"] and g["frames"][0]["function"] == "handler_leak"]
-print(" ".join(f["function"] for f in (g[0]["frames"] if g else [])))' "$TMP/sig.json" 2>/dev/null
-}
-fast=$(handler_frames 1); slow=$(handler_frames 0)
-case " $fast " in
-*" handler_raise "*"main "*)
-    if [ "$fast" = "$slow" ]; then pass "a signal handler's leak: libunwind's frames through the signal frame ($fast)"
+fast=$(top_frames 1 handler_leak "$SHIM" "$PROG/leaky" handler)
+slow=$(top_frames 0 handler_leak "$SHIM" "$PROG/leaky" handler)
+case "${fast#* } " in
+*":handler_raise "*":main "*)
+    if [ "${fast#* }" = "${slow#* }" ]; then pass "a signal handler's leak: libunwind's frames through the signal frame (${fast#* })"
     else fail "a signal handler's leak: fast '$fast', libunwind '$slow'"; fi ;;
 *) fail "a signal handler's leak: frames '$fast' (libunwind: '$slow')" ;;
 esac
