@@ -80,7 +80,7 @@ struct tcache {
     struct rule *rules;
     unsigned nframes;                 /* remembered frames */
     bool complete;                    /* the walk reached the stack's end */
-    uintptr_t cfa[FRAMES_MAX], ra[FRAMES_MAX], bp[FRAMES_MAX];
+    uintptr_t cfa[FRAMES_MAX], ra[FRAMES_MAX];
     /* The remembered frames are kept outermost first (index 0 = the
      * outermost), so that new frames of a capture below the same older
      * ones are written without moving the older ones.  node[i]: the
@@ -697,10 +697,10 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     lo = sp;
     if (from && (from->cfa < lo || from->cfa > hi))
         return -1;
-    /* The new frames, innermost first: return addresses in pc, CFAs and
-     * rbp here.  The memory (tc, outermost first) is read while walking
-     * and rewritten at the end. */
-    uintptr_t ncfa[FRAMES_MAX], nbp[FRAMES_MAX];
+    /* The new frames, innermost first: return addresses in pc, CFAs
+     * here.  The memory (tc, outermost first) is read while walking and
+     * rewritten at the end. */
+    uintptr_t ncfa[FRAMES_MAX];
     const uintptr_t *ocfa = tc->cfa, *ora = tc->ra;
     const unsigned on = tc->nframes;
     const bool reuse = want && want->reuse;
@@ -763,7 +763,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             break;
         }
         ncfa[n] = cfa;
-        nbp[n] = bp;
         pc[n++] = ra;
         sp = cfa;
         look = ra - 1;
@@ -806,11 +805,11 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             ncfa[n + t] = ocfa[j - 1 - t];
             pc[n + t] = ora[j - 1 - t];
         }
-        /* rbp as the walk goes on from m: the remembered values may be
-         * stale (the slots checked are the return addresses', not where
-         * rbp was saved, and code without a frame pointer keeps other
-         * values in rbp at the same call), so it is restored anew through
-         * the frames taken, by their rules (cached: no unwind step). */
+        /* rbp as the walk goes on from m, restored through the frames
+         * taken by their rules (cached: no unwind step).  It is not
+         * remembered: the slots checked are the return addresses', not
+         * where rbp was saved, and code without a frame pointer keeps
+         * other values in rbp at the same call. */
         for (unsigned t = 0; t < same; t++) {
             const struct rule *ru = rule_of(tc, pc[n - 1 + t] - 1);
             if (!ru->ok)
@@ -818,7 +817,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             if (ru->rbp_off &&
                 !rd_stack(ncfa[n + t] + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
                 return -1;
-            nbp[n + t] = bp;
         }
         n += same;
         sp = ncfa[n - 1];
@@ -847,7 +845,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         } else {
             memmove(tc->cfa, tc->cfa + m, (jj - m) * sizeof *tc->cfa);
             memmove(tc->ra, tc->ra + m, (jj - m) * sizeof *tc->ra);
-            memmove(tc->bp, tc->bp + m, (jj - m) * sizeof *tc->bp);
         }
         base = jj - m;
     }
@@ -859,7 +856,6 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         unsigned i = base + n - 1 - t;
         tc->cfa[i] = ncfa[t];
         tc->ra[i] = pc[t];
-        tc->bp[i] = nbp[t];
     }
     tc->nframes = total;
     tc->complete = complete;
