@@ -182,7 +182,7 @@ def workloads(builddir, tmp, quick):
 
 
 COUNTERS = ("captures", "captures_reused", "captures_libunwind", "frames_walked",
-            "frames_remembered", "intern_cached", "intern_locked")
+            "frames_remembered", "intern_cached", "intern_locked", "captures_site")
 
 
 def read_reports(d):
@@ -310,18 +310,20 @@ def main():
         print()
         print("leaks=1 stack capture, per workload (last round, all processes): captures; reused = the")
         print("previous capture's frames found again (its stack id reused, nothing walked or interned);")
+        print("site = answered by the call-site cache (the stack words of an earlier capture from the same")
+        print("call found unchanged: nothing walked);")
         print("walked / remembered = frames per capture unwound by rule / taken from the previous capture")
         print("and checked in place; libunwind = captures the fast unwinder gave up on; locked = captures")
         print("interned under a shard lock (not in the thread's cache of recent stacks)")
-        print(f"{'workload':<16}{'procs':>7}{'captures':>11}{'reused %':>10}{'walked':>8}{'rememb.':>9}"
-              f"{'libunwind':>10}{'locked %':>10}")
+        print(f"{'workload':<16}{'procs':>7}{'captures':>11}{'reused %':>10}{'site %':>8}{'walked':>8}"
+              f"{'rememb.':>9}{'libunwind':>10}{'locked %':>10}")
         for name, _, _ in wls:
             c = counters.get(name)
             if not c or not c["captures"]:
                 continue
             n = c["captures"]
             print(f"{name:<16}{c['processes']:>7}{n:>11}{100 * c['captures_reused'] / n:>10.1f}"
-                  f"{c['frames_walked'] / n:>8.1f}{c['frames_remembered'] / n:>9.1f}"
+                  f"{100 * c.get('captures_site', 0) / n:>8.1f}{c['frames_walked'] / n:>8.1f}{c['frames_remembered'] / n:>9.1f}"
                   f"{c['captures_libunwind']:>10}{100 * c['intern_locked'] / n:>10.1f}")
         per_process(base_env, configs, args, repdir, tmp)
         micro(builddir, shim, base_env, args, repdir)

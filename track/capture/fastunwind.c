@@ -1,6 +1,6 @@
 /* fastunwind.c - the fast stack capture (see fastunwind.h).
  *
- * Two caches make a capture cheap, both per thread and both checked:
+ * Three caches make a capture cheap, all per thread and all checked:
  *
  * 1. Unwind rules by code address.  For a return address the rule says
  *    where the caller's frame is (CFA = rsp or rbp + offset) and where rbp
@@ -24,6 +24,18 @@
  *    stack's id costs one probe per new frame: no copy, hash or compare
  *    of the whole stack.
  *
+ * 3. Call sites.  A capture is kept under where the program called in (its
+ *    return address and entry frame, and the frame one older), with every
+ *    stack word its walk depended on: the older frames' return-address
+ *    slots, the saved rbp an rbp-based rule went on from, the zero that
+ *    ended the stack.  When the same call comes again and every word holds
+ *    its value, the stack is the same and so is its id: no walk, no rule,
+ *    no trace-tree probe.  This pays where a few call sites alternate (the
+ *    previous capture, 2., then shares only the oldest frames); where the
+ *    entries keep missing (a compiler's thousands of sites) their cache
+ *    misses cost more than they save, so a thread that finds too few of
+ *    its captures there stops looking for a while, longer each time.
+ *
  * Every stack read is bounded by the current stack pointer and the top of
  * the calling thread's stack: a wrong rule can give a wrong frame, never a
  * fault.  Rules of unloaded code are dropped when the loaded objects
@@ -44,6 +56,43 @@
 #include "threads.h"
 #include "unwind.h"
 
+/* ---- call sites ---- */
+
+/* A call site's last capture (see 3. above).  The key is where the program
+ * called in: its return address ra0, the entry frame's CFA cfa0 and, when
+ * the walk used it, the rbp it had (bp0).  off[] and val[] hold every
+ * stack word the walk's result depends on, as its offset from cfa0 - 8
+ * and the value it held: each older frame's return-address slot,
+ * the slot of a saved rbp an rbp-based rule went on from, and the zero
+ * slot that ended the stack.  By induction from cfa0, the same words give
+ * the same walk: each CFA comes from the previous one (rsp-based) or from
+ * a checked rbp, and each rule from a checked return address. */
+#define SITE_WORDS 44
+#define SITE_BITS_MIN 7               /* sets of two entries */
+#define SITE_BITS_MAX 9
+#define SITE_AFTER 1024
+#define SITE_WINDOW 4096              /* lookups between judgements */
+#define SITE_PAUSE 131072             /* captures without it after a bad window, */
+#define SITE_PAUSE_MAX (1u << 24)     /* doubled after each bad one up to this */
+#define SITE_BP0 1                    /* flags: bp0 is part of the key */
+#define SITE_LRU 2                    /* (the set's first entry) the second was used last */
+struct site {
+    uintptr_t ra0, cfa0, bp0;
+    uint32_t id;
+    unsigned gen;
+    uint16_t nw;                      /* words */
+    uint16_t flags;
+    uint32_t top;                     /* the highest word's offset + 8 */
+    uint16_t off[SITE_WORDS];
+    uint64_t val[SITE_WORDS];
+};
+_Static_assert(sizeof(struct site) == 480, "a site is 7.5 cache lines");
+
+static size_t sites_bytes(unsigned bits)
+{
+    return ((size_t)2 << bits) * sizeof(struct site);
+}
+
 /* ---- rules ---- */
 
 enum { R_RSP = 0, R_RBP = 1 };
@@ -59,6 +108,25 @@ struct rule {
     uint8_t signal : 1;    /* ok = 0: a signal frame (the 'S' augmentation) */
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
+
+/* A rule as the call-site cache's fill reads it (a copy: the cache's
+ * entry may move while the fill goes on). */
+enum { L_VALID = 1, L_OK = 2, L_END = 4, L_RBP = 8, L_NOFDE = 16 };
+struct lrule {
+    int32_t cfa_off;
+    int16_t rbp_off;
+    uint8_t bits;
+    uint8_t pad;
+};
+static inline struct lrule lrule_of(const struct rule *ru)
+{
+    struct lrule l = { ru->cfa_off, ru->rbp_off,
+                       (uint8_t)(L_VALID | (ru->ok ? L_OK : 0) | (ru->end ? L_END : 0) |
+                                 (ru->cfa_reg == R_RBP ? L_RBP : 0) |
+                                 (ru->nofde ? L_NOFDE : 0)),
+                       0 };
+    return l;
+}
 
 /* The rule cache, per thread, two ways a set, 16 bytes a rule: 256 sets
  * (8 KiB) at first, four times bigger (emptied: it is a cache) each time
@@ -89,6 +157,19 @@ struct tcache {
     unsigned tgen;
     uint32_t node[FRAMES_MAX];
     uint64_t ph[FRAMES_MAX];          /* node[i]'s path hash (stackdb.h) */
+    /* The call-site cache (3. above): 1 << sbits entries, none before the
+     * thread's SITE_AFTER-th capture (a short process maps nothing). */
+    struct site *sites;
+    struct site *slast;               /* the entry found or made last */
+    unsigned sbits;
+    unsigned sgen;                    /* entries of another generation are empty */
+    size_t sfills;                    /* fills since it was mapped */
+    uint64_t ncap;                    /* this thread's captures */
+    uint32_t slook, shit;             /* lookups and hits in this window */
+    uint32_t soff;                    /* captures left in a pause */
+    uint32_t spause;                  /* the next pause's length */
+    unsigned skeep, smax;             /* the configuration the entries were made for */
+    uintptr_t sskip_lo, sskip_hi;
 };
 
 static __thread struct tcache *rm_tc __attribute__((tls_model("initial-exec")));
@@ -108,6 +189,8 @@ void rm_fastunwind_thread_exit(void)
     rm_tc = NULL;
     if (tc) {
         rm_mem_unmap(tc->rules, rules_bytes(tc->rbits));
+        if (tc->sites)
+            rm_mem_unmap(tc->sites, sites_bytes(tc->sbits));
         rm_mem_unmap(tc, sizeof *tc);
     }
 }
@@ -574,6 +657,7 @@ static struct tcache *tcache(void)
         }
         tc->rules = rules;
         tc->rbits = RULE_SET_BITS_MIN;
+        tc->sgen = 1;
         tc->gen = atomic_load_explicit(&rm_gen, memory_order_acquire);
         rm_tc = tc;
     }
@@ -582,6 +666,8 @@ static struct tcache *tcache(void)
         memset(tc->rules, 0, rules_bytes(tc->rbits));
         tc->nframes = 0;
         tc->tgen = 0;
+        if (++tc->sgen == 0)
+            tc->sgen = 1;
         tc->gen = g;
     }
     return tc;
@@ -902,6 +988,259 @@ int rm_fastunwind_capture(uintptr_t *pc, unsigned max)
  * stack), as unwind.c allows. */
 #define LATER 4
 
+/* The set of a call site: by ra0, cfa0 and ra1, the return address one
+ * frame older when the entry frame's rule is rsp-based (else 0), so that
+ * the callers of a function called at one depth from several places (an
+ * allocation wrapper) do not share a set. */
+static inline size_t site_set(const struct tcache *tc, uintptr_t ra0, uintptr_t cfa0,
+                              uintptr_t ra1)
+{
+    uint64_t h = (ra0 ^ (cfa0 << 16)) * UINT64_C(0x9e3779b97f4a7c15);
+    h = (h ^ (h >> 31) ^ ra1) * UINT64_C(0xbf58476d1ce4e5b9);
+    return (size_t)(h >> (64 - tc->sbits));
+}
+
+/* Does entry e hold from's stack (every word still as it was)? */
+static inline bool site_holds(const struct site *e, const struct rm_from *from, unsigned gen,
+                              uintptr_t hi)
+{
+    if (e->ra0 != from->ra || e->cfa0 != from->cfa || e->gen != gen ||
+        ((e->flags & SITE_BP0) && e->bp0 != from->bp) || hi - from->cfa < e->top)
+        return false;
+    const char *base = (const char *)(from->cfa - 8);
+    const unsigned n = e->nw;
+#define SITE_WORD(k) (*(const uint64_t *)(base + e->off[k]) ^ e->val[k])
+    if (n && SITE_WORD(0))
+        return false;   /* the usual miss: another caller at the same depth */
+    uint64_t diff = 0;
+    unsigned k = 1;
+    for (; k + 4 <= n; k += 4)
+        diff |= SITE_WORD(k) | SITE_WORD(k + 1) | SITE_WORD(k + 2) | SITE_WORD(k + 3);
+    for (; k < n; k++)
+        diff |= SITE_WORD(k);
+#undef SITE_WORD
+    return diff == 0;
+}
+
+/* The call-site cache's stack id for from (0: none holds it).  Out of
+ * line: the walk's code stays as it is without the cache. */
+static __attribute__((noinline)) uint32_t site_find(struct tcache *tc, const struct rm_from *from,
+                                 const struct rm_id_want *w, unsigned max)
+{
+    if (__builtin_expect(!tc->sites, 0) || tc->skeep != w->keep || tc->smax != max ||
+        tc->sskip_lo != w->skip_lo || tc->sskip_hi != w->skip_hi)
+        return 0;
+    uintptr_t lo, hi;
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (!rm_threads_self_stack(&lo, &hi) || sp < lo || sp >= hi || from->cfa < sp ||
+        from->cfa > hi)
+        return 0;
+    /* The entry found or made last first: a call site called again. */
+    struct site *l = tc->slast;
+    if (l && site_holds(l, from, tc->sgen, hi))
+        return l->id;
+    /* ra1 (see site_set): one rule, hot in the rule cache. */
+    uintptr_t ra1 = 0;
+    const struct rule *ru = rule_of(tc, from->ra - 1);
+    if (ru->ok && !ru->end && ru->cfa_reg == R_RSP) {
+        uintptr_t at = from->cfa + (uintptr_t)(intptr_t)ru->cfa_off - 8;
+        if (at >= hi)
+            return 0;
+        ra1 = *(const uintptr_t *)at;
+    }
+    struct site *e = &tc->sites[2 * site_set(tc, from->ra, from->cfa, ra1)];
+    if (site_holds(&e[0], from, tc->sgen, hi)) {
+        e[0].flags &= (uint16_t)~SITE_LRU;
+        tc->slast = &e[0];
+        return e[0].id;
+    }
+    if (site_holds(&e[1], from, tc->sgen, hi)) {
+        e[0].flags |= SITE_LRU;
+        tc->slast = &e[1];
+        return e[1].id;
+    }
+    return 0;
+}
+
+/* Past twice as many fills as it has entries: four times as many (when
+ * they can be had). */
+static __attribute__((noinline)) void sites_grow(struct tcache *tc)
+{
+    tc->sfills = 0;
+    if (tc->sbits >= SITE_BITS_MAX)
+        return;
+    unsigned bits = tc->sbits + 2 > SITE_BITS_MAX ? SITE_BITS_MAX : tc->sbits + 2;
+    struct site *n = rm_mem_map(sites_bytes(bits));
+    if (!n)
+        return;
+    rm_mem_unmap(tc->sites, sites_bytes(tc->sbits));
+    tc->sites = n;
+    tc->slast = NULL;
+    tc->sbits = bits;
+}
+
+/* The words an entry checks, built by walking the remembered frames
+ * (the capture just made) again by their rules. */
+struct site_words {
+    uint16_t off[SITE_WORDS];
+    uint64_t val[SITE_WORDS];
+    unsigned n;
+    uintptr_t base, lo, hi;
+    bool bp0;                 /* the entry rbp was used */
+    uintptr_t bp, bp_at;      /* rbp now, and its slot (0: the entry register) */
+    bool bp_kept;             /* its slot is a word already */
+};
+
+static inline bool word_add(struct site_words *sw, uintptr_t at, uintptr_t v)
+{
+    uintptr_t off = at - sw->base;
+    if (sw->n == SITE_WORDS || off > 0xffff - 8)
+        return false;
+    sw->off[sw->n] = (uint16_t)off;
+    sw->val[sw->n++] = v;
+    return true;
+}
+
+/* The CFA of the frame a rule leads to from sp (rbp-based: the rbp the
+ * walk holds, which becomes a word). */
+static inline bool site_cfa(struct site_words *sw, const struct lrule *ru, uintptr_t sp,
+                            uintptr_t *cfa)
+{
+    if (!(ru->bits & L_RBP)) {
+        *cfa = sp + (uintptr_t)(intptr_t)ru->cfa_off;
+        return true;
+    }
+    if (!sw->bp_at)
+        sw->bp0 = true;
+    else if (!sw->bp_kept) {
+        if (!word_add(sw, sw->bp_at, sw->bp))
+            return false;
+        sw->bp_kept = true;
+    }
+    *cfa = sw->bp + (uintptr_t)(intptr_t)ru->cfa_off;
+    return true;
+}
+
+/* Remembered frame i's rule. */
+static inline struct lrule frame_rule(struct tcache *tc, unsigned i)
+{
+    return lrule_of(rule_of(tc, tc->ra[i] - 1));
+}
+
+/* Keep the capture just made (the thread's remembered frames, with stack
+ * id id) for its call site, when the words it depends on can be had: at
+ * most SITE_WORDS of them within 64 KiB above the entry frame, and a
+ * stack either cut at max frames or ended by a rule (the outermost
+ * frame, the dynamic linker's entry) or by a zero return address. */
+static __attribute__((noinline)) void site_fill(struct tcache *tc, const struct rm_from *from,
+                                                const struct rm_id_want *w, unsigned max,
+                                                uint32_t id)
+{
+    if (!tc)
+        return;
+    if (!tc->sites) {
+        if (++tc->ncap < SITE_AFTER)
+            return;
+        tc->sites = rm_mem_map(sites_bytes(SITE_BITS_MIN));
+        if (!tc->sites) {
+            tc->ncap = 0;   /* try again later */
+            return;
+        }
+        tc->sbits = SITE_BITS_MIN;
+        tc->sfills = 0;
+        tc->spause = SITE_PAUSE;
+    }
+    if (tc->skeep != w->keep || tc->smax != max || tc->sskip_lo != w->skip_lo ||
+        tc->sskip_hi != w->skip_hi) {
+        tc->skeep = w->keep;
+        tc->smax = max;
+        tc->sskip_lo = w->skip_lo;
+        tc->sskip_hi = w->skip_hi;
+        if (++tc->sgen == 0)
+            tc->sgen = 1;
+    }
+    const unsigned n = tc->nframes;
+    const uintptr_t cfa0 = from->cfa;
+    /* The innermost remembered frame is the entry frame (its CFA and
+     * those of other new frames may be older ones: a capture that found
+     * the same return addresses keeps the memory as it was). */
+    if (!id || n == 0 || tc->ra[n - 1] != from->ra)
+        return;
+    if (!tc->complete && n < max)
+        return;   /* ended otherwise (a signal frame): not by its words */
+    struct site_words sw = { .base = cfa0 - 8, .bp = from->bp };
+    if (!rm_threads_self_stack(&sw.lo, &sw.hi))
+        return;
+    uintptr_t sp = cfa0;
+    /* Links inner to outer: frame i's return address gives frame i-1,
+     * whose slot must hold its return address now. */
+    for (unsigned i = n - 1; i > 0; i--) {
+        const struct lrule ru = frame_rule(tc, i);
+        uintptr_t cfa, ra;
+        if ((ru.bits & (L_OK | L_END)) != L_OK || !site_cfa(&sw, &ru, sp, &cfa) ||
+            !rd_stack(cfa - 8, cfa0 - 8, sw.hi, &ra) || ra != tc->ra[i - 1] ||
+            !word_add(&sw, cfa - 8, ra))
+            return;
+        if (ru.rbp_off) {
+            uintptr_t at = cfa + (uintptr_t)(intptr_t)ru.rbp_off;
+            if (!rd_stack(at, cfa0 - 8, sw.hi, &sw.bp))
+                return;
+            sw.bp_at = at;
+            sw.bp_kept = false;
+        }
+        sp = cfa;
+    }
+    if (tc->complete) {
+        const struct lrule ru = frame_rule(tc, 0);
+        if ((ru.bits & (L_OK | L_END)) == L_OK) {
+            /* Ended by a zero return address in the next frame's slot. */
+            uintptr_t cfa, ra;
+            if (!site_cfa(&sw, &ru, sp, &cfa) || !rd_stack(cfa - 8, cfa0 - 8, sw.hi, &ra) ||
+                ra != 0 || !word_add(&sw, cfa - 8, 0))
+                return;
+        } else if (!(ru.bits & L_OK)) {
+            /* The dynamic linker's entry: decided by rbp 0 (walk). */
+            if (!(ru.bits & L_NOFDE) || sw.bp)
+                return;
+            if (!sw.bp_at)
+                sw.bp0 = true;
+            else if (!sw.bp_kept && !word_add(&sw, sw.bp_at, 0))
+                return;
+        }
+    }
+    uint32_t top = 0;
+    for (unsigned k = 0; k < sw.n; k++)
+        if ((uint32_t)sw.off[k] + 8 > top)
+            top = (uint32_t)sw.off[k] + 8;
+    if (__builtin_expect(++tc->sfills > ((size_t)4 << tc->sbits), 0))
+        sites_grow(tc);
+    uintptr_t ra1 = 0;
+    if (n >= 2 && !(frame_rule(tc, n - 1).bits & L_RBP))
+        ra1 = tc->ra[n - 2];
+    struct site *set = &tc->sites[2 * site_set(tc, from->ra, cfa0, ra1)];
+    /* The entry not used last, unless one is empty or stale. */
+    unsigned way = (set[0].flags & SITE_LRU) ? 0 : 1;
+    if (set[0].gen != tc->sgen)
+        way = 0;
+    else if (set[1].gen != tc->sgen)
+        way = 1;
+    struct site *e = &set[way];
+    e->ra0 = from->ra;
+    e->cfa0 = cfa0;
+    e->bp0 = from->bp;
+    e->id = id;
+    e->gen = tc->sgen;
+    e->nw = (uint16_t)sw.n;
+    e->top = top;
+    memcpy(e->off, sw.off, sw.n * sizeof *sw.off);
+    memcpy(e->val, sw.val, sw.n * sizeof *sw.val);
+    e->flags = sw.bp0 ? SITE_BP0 : 0;
+    /* The new entry counts as used last (writing the first cleared it). */
+    if (way == 1)
+        set[0].flags |= SITE_LRU;
+    tc->slast = e;
+}
+
 bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *last,
                          uint32_t *id)
 {
@@ -916,14 +1255,53 @@ bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *l
     };
     if (w.skip_hi < w.skip_lo)
         w.skip_hi = w.skip_lo;
+    const unsigned max = depth + LATER;
+    struct tcache *tc = rm_tc;
+    bool fill = true;
+    if (tc && tc->sites) {
+        if (tc->soff) {
+            tc->soff--;      /* paused: no lookup, no fill */
+            fill = false;
+        } else if (!atomic_load_explicit(&rm_fast_disabled, memory_order_relaxed) &&
+                   tc->gen == atomic_load_explicit(&rm_gen, memory_order_acquire)) {
+            uint32_t s = site_find(tc, from, &w, max);
+            /* A window's first half fills the entries, its second half
+             * judges: too few hits pay neither for the lookups nor for
+             * the entries' cache misses, so the cache pauses. */
+            tc->shit += s != 0 && tc->slook >= SITE_WINDOW / 2;
+            if (__builtin_expect(++tc->slook == SITE_WINDOW, 0)) {
+                if (tc->shit * 10 < SITE_WINDOW / 2 * 9) {
+                    tc->soff = tc->spause;
+                    if (tc->spause < SITE_PAUSE_MAX)
+                        tc->spause *= 2;
+                } else {
+                    tc->spause = SITE_PAUSE;
+                }
+                tc->slook = tc->shit = 0;
+            }
+            if (s) {
+                RM_STAT(captures, 1);
+                RM_STAT(site, 1);
+                *id = s;
+                /* *last names the remembered frames' stack (the next
+                 * capture may find them again), which this did not
+                 * walk: none now. */
+                *last = 0;
+                return true;
+            }
+        }
+    }
     bool unchanged;
-    int n = capture(buf, depth + LATER, from, &unchanged, &w, id);
+    int n = capture(buf, max, from, &unchanged, &w, id);
     if (__builtin_expect(n < 0, 0))
         return false;
     RM_STAT(captures, 1);
     RM_STAT(again, unchanged);
+    tc = rm_tc;
     if (unchanged && *last) {
         *id = *last;
+        if (fill)
+            site_fill(tc, from, &w, max, *id);
         return true;
     }
     if (!*id) {
@@ -938,6 +1316,8 @@ bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *l
         *id = k ? rm_stackdb_intern(buf, k, rm_stack_hash(buf, k)) : 0;
     }
     *last = *id;
+    if (fill)
+        site_fill(tc, from, &w, max, *id);
     return true;
 }
 #endif

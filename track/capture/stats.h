@@ -16,6 +16,7 @@ struct rm_stats {
     uint64_t remembered;      /* frames taken from the previous capture, checked in place */
     uint64_t intern_cached;   /* stacks found in the thread's trace tree or cache of recent stacks */
     uint64_t intern_locked;   /* ... looked up in the shared store (a lock) */
+    uint64_t site;            /* captures answered by the call-site cache: no walk */
 };
 
 extern __thread struct rm_stats rm_stats_self __attribute__((tls_model("initial-exec")));

@@ -305,6 +305,8 @@ static void json_tail_summary(struct rm_out *o, const struct rm_report_req *req)
     rm_out_u64(o, st.intern_cached);
     rm_out_str(o, ", \"intern_locked\": ");
     rm_out_u64(o, st.intern_locked);
+    rm_out_str(o, ", \"captures_site\": ");
+    rm_out_u64(o, st.site);
     if (req->quota_on) {
         rm_out_str(o, ",\n    \"quota_bytes\": ");
         rm_out_u64(o, req->quota_limit);
