@@ -71,7 +71,7 @@
 #define SITE_BITS_MIN 7               /* sets of two entries */
 #define SITE_BITS_MAX 9
 #define SITE_AFTER 1024
-#define SITE_WINDOW 4096              /* lookups between judgements */
+#define SITE_WINDOW 1024              /* lookups a judgement takes */
 #define SITE_PAUSE 131072             /* captures without it after a bad window, */
 #define SITE_PAUSE_MAX (1u << 24)     /* doubled after each bad one up to this */
 #define SITE_BP0 1                    /* flags: bp0 is part of the key */
@@ -160,12 +160,12 @@ struct tcache {
     /* The call-site cache (3. above): 1 << sbits entries, none before the
      * thread's SITE_AFTER-th capture (a short process maps nothing). */
     struct site *sites;
-    struct site *slast;               /* the entry found or made last */
+    struct site *slast, *sprev;       /* the entries found or made last */
     unsigned sbits;
     unsigned sgen;                    /* entries of another generation are empty */
     size_t sfills;                    /* fills since it was mapped */
     uint64_t ncap;                    /* this thread's captures */
-    uint32_t slook, shit;             /* lookups and hits in this window */
+    uint32_t slook, smiss;            /* lookups, and misses judged, in this window */
     uint32_t soff;                    /* captures left in a pause */
     uint32_t spause;                  /* the next pause's length */
     unsigned skeep, smax;             /* the configuration the entries were made for */
@@ -1000,6 +1000,15 @@ static inline size_t site_set(const struct tcache *tc, uintptr_t ra0, uintptr_t 
     return (size_t)(h >> (64 - tc->sbits));
 }
 
+/* e was found or made: the most recent of the two looked at first. */
+static inline void site_used(struct tcache *tc, struct site *e)
+{
+    if (tc->slast != e) {
+        tc->sprev = tc->slast;
+        tc->slast = e;
+    }
+}
+
 /* Does entry e hold from's stack (every word still as it was)? */
 static inline bool site_holds(const struct site *e, const struct rm_from *from, unsigned gen,
                               uintptr_t hi)
@@ -1035,10 +1044,17 @@ static __attribute__((noinline)) uint32_t site_find(struct tcache *tc, const str
     if (!rm_threads_self_stack(&lo, &hi) || sp < lo || sp >= hi || from->cfa < sp ||
         from->cfa > hi)
         return 0;
-    /* The entry found or made last first: a call site called again. */
+    /* The entries found or made last first: a call site called again, or
+     * two in turn. */
     struct site *l = tc->slast;
     if (l && site_holds(l, from, tc->sgen, hi))
         return l->id;
+    struct site *p = tc->sprev;
+    if (p && site_holds(p, from, tc->sgen, hi)) {
+        tc->sprev = l;
+        tc->slast = p;
+        return p->id;
+    }
     /* ra1 (see site_set): one rule, hot in the rule cache. */
     uintptr_t ra1 = 0;
     const struct rule *ru = rule_of(tc, from->ra - 1);
@@ -1051,12 +1067,12 @@ static __attribute__((noinline)) uint32_t site_find(struct tcache *tc, const str
     struct site *e = &tc->sites[2 * site_set(tc, from->ra, from->cfa, ra1)];
     if (site_holds(&e[0], from, tc->sgen, hi)) {
         e[0].flags &= (uint16_t)~SITE_LRU;
-        tc->slast = &e[0];
+        site_used(tc, &e[0]);
         return e[0].id;
     }
     if (site_holds(&e[1], from, tc->sgen, hi)) {
         e[0].flags |= SITE_LRU;
-        tc->slast = &e[1];
+        site_used(tc, &e[1]);
         return e[1].id;
     }
     return 0;
@@ -1075,7 +1091,7 @@ static __attribute__((noinline)) void sites_grow(struct tcache *tc)
         return;
     rm_mem_unmap(tc->sites, sites_bytes(tc->sbits));
     tc->sites = n;
-    tc->slast = NULL;
+    tc->slast = tc->sprev = NULL;
     tc->sbits = bits;
 }
 
@@ -1238,7 +1254,7 @@ static __attribute__((noinline)) void site_fill(struct tcache *tc, const struct 
     /* The new entry counts as used last (writing the first cleared it). */
     if (way == 1)
         set[0].flags |= SITE_LRU;
-    tc->slast = e;
+    site_used(tc, e);
 }
 
 bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *last,
@@ -1266,18 +1282,18 @@ bool rm_fastunwind_stack(const struct rm_from *from, unsigned depth, uint32_t *l
                    tc->gen == atomic_load_explicit(&rm_gen, memory_order_acquire)) {
             uint32_t s = site_find(tc, from, &w, max);
             /* A window's first half fills the entries, its second half
-             * judges: too few hits pay neither for the lookups nor for
-             * the entries' cache misses, so the cache pauses. */
-            tc->shit += s != 0 && tc->slook >= SITE_WINDOW / 2;
-            if (__builtin_expect(++tc->slook == SITE_WINDOW, 0)) {
-                if (tc->shit * 10 < SITE_WINDOW / 2 * 9) {
-                    tc->soff = tc->spause;
-                    if (tc->spause < SITE_PAUSE_MAX)
-                        tc->spause *= 2;
-                } else {
-                    tc->spause = SITE_PAUSE;
-                }
-                tc->slook = tc->shit = 0;
+             * judges: more than one miss in ten pays neither for the
+             * lookups nor for the entries' cache misses, so the cache
+             * pauses (at once), longer each time in a row. */
+            if (!s && tc->slook >= SITE_WINDOW / 2 &&
+                __builtin_expect(++tc->smiss > SITE_WINDOW / 2 / 10, 0)) {
+                tc->soff = tc->spause;
+                if (tc->spause < SITE_PAUSE_MAX)
+                    tc->spause *= 2;
+                tc->slook = tc->smiss = 0;
+            } else if (__builtin_expect(++tc->slook == SITE_WINDOW, 0)) {
+                tc->spause = SITE_PAUSE;
+                tc->slook = tc->smiss = 0;
             }
             if (s) {
                 RM_STAT(captures, 1);
