@@ -1060,7 +1060,7 @@ static __attribute__((noinline)) uint32_t site_find(struct tcache *tc, const str
     const struct rule *ru = rule_of(tc, from->ra - 1);
     if (ru->ok && !ru->end && ru->cfa_reg == R_RSP) {
         uintptr_t at = from->cfa + (uintptr_t)(intptr_t)ru->cfa_off - 8;
-        if (at >= hi)
+        if (at > hi - 8)
             return 0;
         ra1 = *(const uintptr_t *)at;
     }
