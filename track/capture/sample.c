@@ -28,8 +28,8 @@ __thread uint64_t rm_sample_left __attribute__((tls_model("initial-exec")));
 static __thread uint64_t rm_sample_rng __attribute__((tls_model("initial-exec")));
 
 /* Set once at init, read-only afterwards. */
-static uint64_t rm_mean;
-static bool rm_totals_on;
+uint64_t rm_sample_mean_bytes;
+bool rm_sample_totals_on;
 static _Atomic uint64_t rm_seed_counter;
 
 #define CHUNK_SHIFT 12
@@ -44,13 +44,8 @@ static struct acc *_Atomic rm_chunks[NCHUNKS];
 
 void rm_sample_setup(uint64_t mean, bool totals)
 {
-    rm_mean = mean;
-    rm_totals_on = totals;
-}
-
-uint64_t rm_sample_mean(void)
-{
-    return rm_mean;
+    rm_sample_mean_bytes = mean;
+    rm_sample_totals_on = totals;
 }
 
 static uint64_t splitmix(uint64_t x)
@@ -82,7 +77,7 @@ static uint64_t draw(void)
     x *= UINT64_C(0x2545f4914f6cdd1d);
     /* U in (0, 1]: 53 random bits, never 0. */
     double u = (double)((x >> 11) + 1) * (1.0 / 9007199254740992.0);
-    double d = -rm_log(u) * (double)rm_mean;
+    double d = -rm_log(u) * (double)rm_sample_mean_bytes;
     if (d < 1)
         return 1;
     if (d > 1e18)
@@ -90,10 +85,8 @@ static uint64_t draw(void)
     return (uint64_t)d;
 }
 
-bool rm_sample_decide(size_t size)
+bool rm_sample_decide_slow(size_t size)
 {
-    if (!rm_mean)
-        return true;
     if (rm_sample_left == 0) {
         /* This thread's first allocation (or first since a fork). */
         if (!rm_sample_rng)
@@ -111,11 +104,11 @@ bool rm_sample_decide(size_t size)
 
 double rm_sample_scale(uint64_t size)
 {
-    if (!rm_mean)
+    if (!rm_sample_mean_bytes)
         return 1.0;
     if (size == 0)
         size = 1;   /* a malloc(0) block took one byte's chance */
-    double p = -rm_expm1(-(double)size / (double)rm_mean);
+    double p = -rm_expm1(-(double)size / (double)rm_sample_mean_bytes);
     return p > 0 ? 1.0 / p : 1.0;
 }
 
@@ -154,10 +147,8 @@ static struct acc *acc_of(uint32_t stack, bool create)
     return &c[stack & (CHUNK_STACKS - 1)];
 }
 
-void rm_sample_count(uint32_t stack, uint64_t size)
+void rm_sample_count_slow(uint32_t stack, uint64_t size)
 {
-    if (!rm_totals_on)
-        return;
     struct acc *a = acc_of(stack, true);
     if (!a)
         return;
@@ -202,6 +193,6 @@ void rm_sample_reset_child(void)
 {
     rm_sample_rng = 0;
     seed();
-    if (rm_mean)
+    if (rm_sample_mean_bytes)
         rm_sample_left = draw();
 }

@@ -34,11 +34,22 @@ static inline bool rm_sample_skip(size_t size)
 /* Set the mean (bytes; 0 = exact tracking, every block) and whether the
  * per-stack allocation totals are kept (for profiles).  Once, at init. */
 void rm_sample_setup(uint64_t mean, bool totals);
-uint64_t rm_sample_mean(void);
+/* Set once by rm_sample_setup; inline for the exact mode's every call. */
+extern uint64_t rm_sample_mean_bytes;
+extern bool rm_sample_totals_on;
+static inline uint64_t rm_sample_mean(void)
+{
+    return rm_sample_mean_bytes;
+}
 
 /* The slow path: a new thread's first allocation (draws its count) or one
- * that reached the count.  true when the allocation is sampled. */
-bool rm_sample_decide(size_t size);
+ * that reached the count.  true when the allocation is sampled (always in
+ * exact mode). */
+bool rm_sample_decide_slow(size_t size);
+static inline bool rm_sample_decide(size_t size)
+{
+    return !rm_sample_mean_bytes || rm_sample_decide_slow(size);
+}
 
 /* The inverse of the probability that a block of size bytes is sampled,
  * 1 / (1 - exp(-size/mean)) (1 in exact mode): one sampled block stands
@@ -49,7 +60,12 @@ double rm_sample_scale(uint64_t size);
 /* A recorded allocation of size bytes at stack id: the stack's totals grow
  * by its estimate (scale objects, scale * size bytes).  No-op without
  * totals. */
-void rm_sample_count(uint32_t stack, uint64_t size);
+void rm_sample_count_slow(uint32_t stack, uint64_t size);
+static inline void rm_sample_count(uint32_t stack, uint64_t size)
+{
+    if (rm_sample_totals_on)
+        rm_sample_count_slow(stack, size);
+}
 
 /* The totals of stack id: estimated objects and bytes allocated since
  * start-up (a fork child starts from its parent's).  false when the

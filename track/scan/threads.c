@@ -43,7 +43,9 @@ static _Atomic int rm_reg_key_ok;
 /* Per-thread state, owned by its thread: 0 = not registered, 1 =
  * registered, 2 = exited (events from late destructors do not register
  * again); and the thread's slot. */
-static __thread int rm_reg_state __attribute__((tls_model("initial-exec")));
+__thread int rm_threads_state __attribute__((tls_model("initial-exec")));
+__thread uintptr_t rm_threads_lo __attribute__((tls_model("initial-exec")));
+__thread uintptr_t rm_threads_hi __attribute__((tls_model("initial-exec")));
 static __thread struct rm_slot *rm_reg_self __attribute__((tls_model("initial-exec")));
 
 static void rm_reg_destroy(void *arg)
@@ -56,7 +58,8 @@ static void rm_reg_destroy(void *arg)
     }
     pthread_mutex_unlock(&rm_reg_lock);
     rm_reg_self = NULL;
-    rm_reg_state = 2;
+    rm_threads_lo = rm_threads_hi = 0;
+    rm_threads_state = 2;
     rm_fastunwind_thread_exit();
     rm_stackdb_thread_exit();
     rm_stats_thread_exit();
@@ -162,11 +165,9 @@ void rm_threads_stack_bounds(uintptr_t *lo, uintptr_t *hi)
     }
 }
 
-void rm_threads_ensure(void)
+void rm_threads_ensure_slow(void)
 {
-    if (__builtin_expect(rm_reg_state != 0, 1))
-        return;
-    rm_reg_state = 1;   /* first: pthread_getattr_np may allocate */
+    rm_threads_state = 1;   /* first: pthread_getattr_np may allocate */
     uintptr_t lo, hi;
     rm_threads_stack_bounds(&lo, &hi);
     pthread_mutex_lock(&rm_reg_lock);
@@ -189,18 +190,10 @@ void rm_threads_ensure(void)
     }
     pthread_mutex_unlock(&rm_reg_lock);
     rm_reg_self = s;
+    rm_threads_lo = s ? lo : 0;
+    rm_threads_hi = s ? hi : 0;
     if (s && atomic_load(&rm_reg_key_ok))
         pthread_setspecific(rm_reg_key, s);
-}
-
-bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi)
-{
-    const struct rm_slot *s = rm_reg_self;
-    if (!s || s->lo >= s->hi)
-        return false;
-    *lo = s->lo;
-    *hi = s->hi;
-    return true;
 }
 
 size_t rm_threads_list(struct rm_thread_info *out, size_t cap)

@@ -10,8 +10,14 @@
  * deregisters an exiting thread. */
 void rm_threads_init(void);
 
-/* Register the calling thread on its first event (cheap when done). */
-void rm_threads_ensure(void);
+/* Register the calling thread on its first event (inline when done). */
+extern __thread int rm_threads_state __attribute__((tls_model("initial-exec")));
+void rm_threads_ensure_slow(void);
+static inline void rm_threads_ensure(void)
+{
+    if (__builtin_expect(rm_threads_state == 0, 0))
+        rm_threads_ensure_slow();
+}
 
 struct rm_thread_info {
     uintptr_t lo, hi;      /* the whole stack mapping incl. static TLS */
@@ -22,8 +28,18 @@ struct rm_thread_info {
 size_t rm_threads_list(struct rm_thread_info *out, size_t cap);
 size_t rm_threads_count(void);
 /* The calling thread's registered stack mapping; false when unregistered
- * or unknown. */
-bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi);
+ * or unknown.  (Copies of its registry slot's bounds, per thread.) */
+extern __thread uintptr_t rm_threads_lo __attribute__((tls_model("initial-exec")));
+extern __thread uintptr_t rm_threads_hi __attribute__((tls_model("initial-exec")));
+static inline bool rm_threads_self_stack(uintptr_t *lo, uintptr_t *hi)
+{
+    uintptr_t l = rm_threads_lo, h = rm_threads_hi;
+    if (l >= h)
+        return false;
+    *lo = l;
+    *hi = h;
+    return true;
+}
 /* The calling thread's stack as pthread_getattr_np gives it ([0, 0)
  * when unknown); the initial thread's without glibc's stdio parse of
  * /proc/self/maps (no allocation, a high descriptor). */
