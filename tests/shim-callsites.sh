@@ -3,8 +3,10 @@
 # must charge every block to its own stack: leaks from one allocation
 # function reached through different callers at the same depth, at
 # several depths and through an alloca frame (rbp-based CFA), in one and
-# in four threads.  The per-caller counts come from the program itself;
-# the frames must be libunwind's (fast_unwind=0) exactly.
+# in four threads; and the remembered older frames of the previous capture
+# must not be taken on the strength of a stale return address left in an
+# alloca area.  The per-caller counts come from the program itself; the
+# frames must be libunwind's (fast_unwind=0) exactly.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 # run FAST_UNWIND THREADS: prints the program's expectation line, then the
@@ -50,4 +52,29 @@ for threads in 1 4; do
         pass "$threads thread(s): every leak charged to its own caller ($exp; $sites captures from the call-site cache), stacks as libunwind's"
     fi
 done
+# stale: q1 and q2 in turn, leaf's frame at one address under both.
+stale() { # FAST_UNWIND -> "q1=N q2=N" as the report charges the leaks
+    rm -f "$TMP/st.json"
+    RATMEM_OPTIONS="fast_unwind=$1:format=json:report=$TMP/st.json" timeout 120 \
+        env LD_PRELOAD="$SHIM" "$PROG/callsites" stale >/dev/null 2>&1
+    python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = {"q1": 0, "q2": 0}
+for g in r["leaks"]:
+    fn = [f["function"] for f in g["frames"]]
+    if g["kind"] == "direct" and "alloc_under" in fn:
+        for q in n:
+            if q in fn:
+                n[q] += g["blocks"]
+print("q1=%d q2=%d" % (n["q1"], n["q2"]))' "$TMP/st.json" 2>&1
+}
+exp=$(timeout 120 "$PROG/callsites" stale | head -1)
+fast=$(stale 1)
+slow=$(stale 0)
+if [ -n "$exp" ] && [ "$fast" = "$exp" ] && [ "$slow" = "$exp" ]; then
+    pass "an alloca frame of another size under the same inner frames: leaks charged to their callers ($fast)"
+else
+    fail "an alloca frame of another size: fast '$fast', libunwind '$slow', the program leaked '$exp'"
+fi
 finish

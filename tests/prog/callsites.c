@@ -7,10 +7,16 @@
  *
  * usage: callsites [THREADS]   prints the expected direct leaks per caller
  * ("via_a=N via_b=N via_c=N via_d=N"), then "done"; leaks them; the
- * report must agree (tests/shim-callsites.sh). */
+ * report must agree (tests/shim-callsites.sh).
+ *        callsites stale       q1 and q2 in turn each call alloc_under(),
+ * whose alloca is sized so that leaf's frame lies at the same address
+ * under both; under q2 the slot where q1's return address was lies in
+ * alloc_under's alloca area, never written, and still holds it.  Prints
+ * "q1=N q2=N", then "done"; every leak must be charged to its own q. */
 #define _GNU_SOURCE
 #include <alloca.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +68,61 @@ NOINLINE void *via_d(size_t n, unsigned depth)
     return p;
 }
 
+/* stale: an alloca of pad bytes (rbp-based CFA), then leaf. */
+NOINLINE void *alloc_under(size_t pad, int measure)
+{
+    char *p = alloca(pad);
+    p[0] = 1;
+    sink = p;
+    if (measure)
+        return __builtin_frame_address(0);
+    void *r = leaf(40);
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+static size_t pad_q1 = 64, pad_q2;
+
+NOINLINE void *q1(int measure)
+{
+    volatile char big[512];
+    big[0] = 1;
+    big[511] = 2;
+    void *r = alloc_under(pad_q1, measure);
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+NOINLINE void *q2(int measure)
+{
+    volatile char small[16];
+    small[0] = 1;
+    void *r = alloc_under(pad_q2, measure);
+    __asm__ volatile("" ::: "memory");
+    return r;
+}
+
+static int stale(void)
+{
+    /* Size q2's alloca so that alloc_under's frame pointer, hence leaf's
+     * frame, is the same under both. */
+    uintptr_t f1 = (uintptr_t)q1(1);
+    pad_q2 = pad_q1;
+    uintptr_t f2 = (uintptr_t)q2(1);
+    pad_q2 = pad_q1 + (f2 - f1);
+    unsigned long n1 = 0, n2 = 0;
+    for (int i = 0; i < 2000; i++) {
+        void *p = (i & 1) ? q2(0) : q1(0);
+        if (!p)
+            abort();
+        memset(p, 0, 8);   /* leaked */
+        ++*((i & 1) ? &n2 : &n1);
+    }
+    printf("q1=%lu q2=%lu\n", n1, n2);
+    printf("done\n");
+    return 0;
+}
+
 struct counts {
     unsigned long a, b, c, d;
 };
@@ -106,6 +167,8 @@ static void *thread_main(void *arg)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "stale"))
+        return stale();
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     if (threads < 1 || threads > 16)
         threads = 1;

@@ -17,7 +17,13 @@
  *    are taken from the memory if every remembered return-address slot
  *    still holds the remembered value (one load per frame instead of an
  *    unwind step).  A call writes its return address into the slot, so a
- *    slot that still holds the value belongs to the same call chain.  The
+ *    slot that still holds the value belongs to the same call chain,
+ *    where each CFA follows from the newer frame's (rsp-based rules).  An
+ *    rbp-based rule (alloca, a realigned or frame-pointer frame) can put
+ *    the frame elsewhere with the old slot left in dead memory: each
+ *    frame keeps its rule, and such a link is taken only when the rbp the
+ *    walk would have there (the last one saved by a frame taken, read
+ *    again, else the walk's own) gives the remembered CFA.  The
  *    frames are kept outermost first: new frames below known older ones
  *    are written without moving those.  With each remembered frame goes
  *    its node in the thread's trace tree (stackdb.h), so that a complete
@@ -95,37 +101,29 @@ static size_t sites_bytes(unsigned bits)
 
 /* ---- rules ---- */
 
-enum { R_RSP = 0, R_RBP = 1 };
 
-struct rule {
-    uintptr_t pc;          /* 0 = empty */
-    int32_t cfa_off;
-    int16_t rbp_off;       /* rbp saved at CFA + rbp_off; 0 = unchanged */
-    uint8_t cfa_reg : 1;   /* R_RSP or R_RBP */
-    uint8_t ok : 1;        /* 0: cannot unwind through pc (give up) */
-    uint8_t end : 1;       /* the outermost frame (return address undefined) */
-    uint8_t nofde : 1;     /* ok = 0 because no FDE covers pc (see walk) */
-    uint8_t signal : 1;    /* ok = 0: a signal frame (the 'S' augmentation) */
-};
-_Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
-
-/* A rule as the call-site cache's fill reads it (a copy: the cache's
- * entry may move while the fill goes on). */
-enum { L_VALID = 1, L_OK = 2, L_END = 4, L_RBP = 8, L_NOFDE = 16 };
+/* A rule without its address: what a remembered frame keeps of its own
+ * (the call-site cache's fill reads a copy too).  bits: L_VALID (known),
+ * L_OK (0: cannot unwind through pc: give up), L_END (the outermost frame:
+ * return address undefined), L_RBP (CFA = rbp + cfa_off, else rsp +
+ * cfa_off), L_NOFDE (not ok because no FDE covers pc, see the walk),
+ * L_SIGNAL (not ok: a signal frame, the 'S' augmentation).  rbp_off: rbp
+ * saved at CFA + rbp_off; 0 = unchanged. */
+enum { L_VALID = 1, L_OK = 2, L_END = 4, L_RBP = 8, L_NOFDE = 16, L_SIGNAL = 32 };
 struct lrule {
     int32_t cfa_off;
     int16_t rbp_off;
     uint8_t bits;
     uint8_t pad;
 };
+struct rule {
+    uintptr_t pc;          /* 0 = empty */
+    struct lrule l;
+};
+_Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
 static inline struct lrule lrule_of(const struct rule *ru)
 {
-    struct lrule l = { ru->cfa_off, ru->rbp_off,
-                       (uint8_t)(L_VALID | (ru->ok ? L_OK : 0) | (ru->end ? L_END : 0) |
-                                 (ru->cfa_reg == R_RBP ? L_RBP : 0) |
-                                 (ru->nofde ? L_NOFDE : 0)),
-                       0 };
-    return l;
+    return ru->l;
 }
 
 /* The rule cache, per thread, two ways a set, 16 bytes a rule: 256 sets
@@ -157,6 +155,8 @@ struct tcache {
     unsigned tgen;
     uint32_t node[FRAMES_MAX];
     uint64_t ph[FRAMES_MAX];          /* node[i]'s path hash (stackdb.h) */
+    struct lrule rl[FRAMES_MAX];      /* frame i's rule (L_VALID clear: not known) */
+    uint8_t lb[FRAMES_MAX + 8];       /* rl[i].bits at lb[i + 8] (LB): 8 tested a load */
     /* The call-site cache (3. above): 1 << sbits entries, none before the
      * thread's SITE_AFTER-th capture (a short process maps nothing). */
     struct site *sites;
@@ -508,13 +508,13 @@ static bool run_cfi(struct rd *r, uintptr_t loc, uintptr_t pc, uint64_t caf, int
  * capture's own pc).  ok = 0 when it cannot be had. */
 static struct rule make_rule(uintptr_t pc)
 {
-    struct rule ru = { .pc = pc, .ok = 0 };
+    struct rule ru = { .pc = pc, .l = { .bits = L_VALID } };
     struct dl_find_object fo;
     if (_dl_find_object((void *)pc, &fo) != 0)
         return ru;   /* in no loaded object: a wrong frame, or JIT code */
     const uint8_t *fde = fo.dlfo_eh_frame ? find_fde(fo.dlfo_eh_frame, pc) : NULL;
     if (!fde) {
-        ru.nofde = 1;   /* in a loaded object, without unwind information */
+        ru.l.bits |= L_NOFDE;   /* in a loaded object, without unwind information */
         return ru;
     }
     uint32_t len;
@@ -555,7 +555,8 @@ static struct rule make_rule(uintptr_t pc)
                 uint8_t penc = (uint8_t)fixed(&c, 1);
                 eh_ptr(&c, (uint8_t)(penc & 0x7f), 0);
             } else {
-                ru.signal = *a == 'S';
+                if (*a == 'S')
+                    ru.l.bits |= L_SIGNAL;
                 return ru;   /* 'S' (signal frame) and anything else */
             }
         }
@@ -576,7 +577,7 @@ static struct rule make_rule(uintptr_t pc)
     if (f.bad)
         return ru;
     if (pc < begin || pc - begin >= range) {
-        ru.nofde = 1;   /* the nearest FDE ends before pc: none covers it */
+        ru.l.bits |= L_NOFDE;   /* the nearest FDE ends before pc: none covers it */
         return ru;
     }
     if (has_z) {
@@ -589,18 +590,18 @@ static struct rule make_rule(uintptr_t pc)
     if (!run_cfi(&f, begin, pc, caf, daf, &st, &init, fde_enc))
         return ru;
     if (st.ra_undef && !st.ra_odd) {
-        ru.ok = 1;
-        ru.end = 1;
+        ru.l.bits |= L_OK | L_END;
         return ru;
     }
     if (st.cfa_odd || st.rbp_odd || st.ra_odd || st.ra_off != -8 ||
         (st.cfa_reg != DW_RSP && st.cfa_reg != DW_RBP) || st.cfa_off < 8 ||
         st.cfa_off > INT32_MAX || st.rbp_off < INT16_MIN || st.rbp_off > INT16_MAX)
         return ru;
-    ru.cfa_reg = st.cfa_reg == DW_RSP ? R_RSP : R_RBP;
-    ru.cfa_off = (int32_t)st.cfa_off;
-    ru.rbp_off = (int16_t)st.rbp_off;
-    ru.ok = 1;
+    if (st.cfa_reg == DW_RBP)
+        ru.l.bits |= L_RBP;
+    ru.l.cfa_off = (int32_t)st.cfa_off;
+    ru.l.rbp_off = (int16_t)st.rbp_off;
+    ru.l.bits |= L_OK;
     return ru;
 }
 
@@ -752,6 +753,24 @@ static uint32_t nodes_from(struct tcache *tc, unsigned from, uint32_t node, uint
     return node;
 }
 
+#define LB(tc, i) ((tc)->lb[(i) + 8])
+
+/* rbp as the walk has it on reaching remembered frame k from frame j
+ * (k <= j; the frames between taken and their rules kept): what the
+ * outermost of them that saves rbp saved (the rule of frame f, rl[f],
+ * reads it at frame f - 1's CFA), else bp, the walk's at frame j. */
+static inline bool link_bp(const struct tcache *tc, const uintptr_t *ocfa, unsigned k,
+                           unsigned j, uintptr_t bp, uintptr_t lo, uintptr_t hi, uintptr_t *out)
+{
+    for (unsigned f = k + 1; f <= j; f++) {
+        int16_t off = tc->rl[f].rbp_off;
+        if (off)
+            return rd_stack(ocfa[f - 1] + (uintptr_t)(intptr_t)off, lo, hi, out);
+    }
+    *out = bp;
+    return true;
+}
+
 /* Inlined into each entry point, so that the walk starts in its frame.
  * want (may be NULL): find the stack id through the trace tree when the
  * stack is complete; *id is then set (else 0) and pc holds nothing. */
@@ -787,6 +806,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
      * here.  The memory (tc, outermost first) is read while walking and
      * rewritten at the end. */
     uintptr_t ncfa[FRAMES_MAX];
+    struct lrule nrl[FRAMES_MAX];   /* their rules, as they become known */
     const uintptr_t *ocfa = tc->cfa, *ora = tc->ra;
     const unsigned on = tc->nframes;
     const bool reuse = want && want->reuse;
@@ -809,14 +829,16 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         } else {
             const struct rule *ru = rule_of(tc, look);
             RM_STAT(walked, 1);
-            if (!ru->ok) {
+            if (n)
+                nrl[n - 1] = lrule_of(ru);
+            if (!(ru->l.bits & L_OK)) {
                 /* The dynamic linker's code without unwind information
                  * whose frame has rbp 0: the end of the stack, as libunwind
                  * decides (its frame chain ends at a null rbp).  That is
                  * its entry (_dl_start_user, which runs the libraries'
                  * constructors).  Elsewhere such a pc may come from a
                  * wrong frame: libunwind decides. */
-                if (ru->nofde && !bp && rm_unwind_in_linker(look)) {
+                if ((ru->l.bits & L_NOFDE) && !bp && rm_unwind_in_linker(look)) {
                     complete = true;
                     break;
                 }
@@ -825,7 +847,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
                  * handler interrupted the dynamic linker, which loading it
                  * would re-enter: the stack then ends at the signal
                  * frame, as at the depth limit. */
-                if (ru->signal && !rm_unwind_loaded()) {
+                if ((ru->l.bits & L_SIGNAL) && !rm_unwind_loaded()) {
                     uintptr_t rip;
                     if (!rd_stack(sp + offsetof(ucontext_t, uc_mcontext.gregs[REG_RIP]), lo, hi,
                                   &rip) ||
@@ -834,14 +856,14 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
                 }
                 return -1;
             }
-            if (ru->end) {
+            if (ru->l.bits & L_END) {
                 complete = true;
                 break;
             }
-            cfa = (ru->cfa_reg == R_RSP ? sp : bp) + (uintptr_t)(intptr_t)ru->cfa_off;
+            cfa = ((ru->l.bits & L_RBP) ? bp : sp) + (uintptr_t)(intptr_t)ru->l.cfa_off;
             if (!rd_stack(cfa - 8, lo, hi, &ra))
                 return -1;
-            if (ru->rbp_off && !rd_stack(cfa + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
+            if (ru->l.rbp_off && !rd_stack(cfa + (uintptr_t)(intptr_t)ru->l.rbp_off, lo, hi, &bp))
                 return -1;
         }
         if (!ra) {
@@ -849,6 +871,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             break;
         }
         ncfa[n] = cfa;
+        nrl[n].bits = 0;
         pc[n++] = ra;
         sp = cfa;
         look = ra - 1;
@@ -878,6 +901,42 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             while (m > lowest && *(const uintptr_t *)(ocfa[m - 1] - 8) == ora[m - 1])
                 m--;
         }
+        /* A slot that holds its value proves a frame only where the CFA
+         * follows from the newer frame's (rsp-based): under an rbp-based
+         * rule (alloca, a realigned or frame-pointer frame) the old slot
+         * may lie in dead memory of a frame of another size.  Where the
+         * frames to take have such a link (or one whose rule is not
+         * kept), they are taken as the walk would find them, by their
+         * kept rules: rbp restored through them, each rbp-based CFA
+         * checked; where one differs, the walk goes on by rule from
+         * there.  (Most code has none: one flag test a frame.) */
+        unsigned k = (unsigned)j;
+        bool differs = false;
+        while (k > m) {
+            /* The next link down that is rbp-based or not kept: the
+             * flags of frames k - 7..k in one load (those at or below m
+             * masked off). */
+            uint64_t w;
+            memcpy(&w, &tc->lb[k + 1], 8);
+            uint64_t flagged = (w ^ UINT64_C(0x0101010101010101)) & UINT64_C(0x0909090909090909);
+            unsigned span = k - m;
+            if (span < 8)
+                flagged &= ~UINT64_C(0) << (8 * (8 - span));
+            if (!flagged) {
+                k = span <= 8 ? m : k - 8;
+                continue;
+            }
+            k = k - 7 + (unsigned)(63 - __builtin_clzll(flagged)) / 8;
+            uintptr_t v;
+            if (!(LB(tc, k) & L_VALID) || !link_bp(tc, ocfa, k, (unsigned)j, bp, lo, hi, &v) ||
+                v + (uintptr_t)(intptr_t)tc->rl[k].cfa_off != ocfa[k - 1]) {
+                differs = true;
+                break;
+            }
+            k--;
+        }
+        if (differs)
+            m = k;
         unsigned same = (unsigned)j - m;
         RM_STAT(remembered, same);
         if (n + same >= max || (tc->complete && m == 0)) {
@@ -890,20 +949,12 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         for (unsigned t = 0; t < same; t++) {
             ncfa[n + t] = ocfa[j - 1 - t];
             pc[n + t] = ora[j - 1 - t];
+            nrl[n + t] = tc->rl[j - 1 - t];
         }
-        /* rbp as the walk goes on from m, restored through the frames
-         * taken by their rules (cached: no unwind step).  It is not
-         * remembered: the slots checked are the return addresses', not
-         * where rbp was saved, and code without a frame pointer keeps
-         * other values in rbp at the same call. */
-        for (unsigned t = 0; t < same; t++) {
-            const struct rule *ru = rule_of(tc, pc[n - 1 + t] - 1);
-            if (!ru->ok)
-                return -1;
-            if (ru->rbp_off &&
-                !rd_stack(ncfa[n + t] + (uintptr_t)(intptr_t)ru->rbp_off, lo, hi, &bp))
-                return -1;
-        }
+        /* rbp as the walk goes on from m: the last one read on the way
+         * through the frames taken, by their kept rules (no unwind step). */
+        if (!link_bp(tc, ocfa, m, (unsigned)j, bp, lo, hi, &bp))
+            return -1;
         n += same;
         sp = ncfa[n - 1];
         look = pc[n - 1] - 1;
@@ -915,6 +966,9 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
     bool nodes_kept = false; /* node[base] stays right */
     if (met) {
         unsigned jj = (unsigned)j;
+        /* Our frame n - 1 is remembered frame jj: its rule too. */
+        if (!(nrl[n - 1].bits & L_VALID))
+            nrl[n - 1] = tc->rl[jj];
         if (m == 0) {
             bool again = jj + n == on;
             for (unsigned t = 0; again && t + 1 < n; t++)
@@ -931,6 +985,8 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         } else {
             memmove(tc->cfa, tc->cfa + m, (jj - m) * sizeof *tc->cfa);
             memmove(tc->ra, tc->ra + m, (jj - m) * sizeof *tc->ra);
+            memmove(tc->rl, tc->rl + m, (jj - m) * sizeof *tc->rl);
+            memmove(tc->lb + 8, tc->lb + 8 + m, (jj - m) * sizeof *tc->lb);
         }
         base = jj - m;
     }
@@ -942,6 +998,8 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
         unsigned i = base + n - 1 - t;
         tc->cfa[i] = ncfa[t];
         tc->ra[i] = pc[t];
+        tc->rl[i] = nrl[t];
+        LB(tc, i) = nrl[t].bits;
     }
     tc->nframes = total;
     tc->complete = complete;
@@ -1058,8 +1116,8 @@ static __attribute__((noinline)) uint32_t site_find(struct tcache *tc, const str
     /* ra1 (see site_set): one rule, hot in the rule cache. */
     uintptr_t ra1 = 0;
     const struct rule *ru = rule_of(tc, from->ra - 1);
-    if (ru->ok && !ru->end && ru->cfa_reg == R_RSP) {
-        uintptr_t at = from->cfa + (uintptr_t)(intptr_t)ru->cfa_off - 8;
+    if ((ru->l.bits & (L_OK | L_END | L_RBP)) == L_OK) {
+        uintptr_t at = from->cfa + (uintptr_t)(intptr_t)ru->l.cfa_off - 8;
         if (at > hi - 8)
             return 0;
         ra1 = *(const uintptr_t *)at;
@@ -1137,9 +1195,11 @@ static inline bool site_cfa(struct site_words *sw, const struct lrule *ru, uintp
     return true;
 }
 
-/* Remembered frame i's rule. */
+/* Remembered frame i's rule: kept with it, else looked up. */
 static inline struct lrule frame_rule(struct tcache *tc, unsigned i)
 {
+    if (__builtin_expect(tc->rl[i].bits & L_VALID, 1))
+        return tc->rl[i];
     return lrule_of(rule_of(tc, tc->ra[i] - 1));
 }
 
