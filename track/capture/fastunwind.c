@@ -643,6 +643,19 @@ static inline const struct rule *rule_of(struct tcache *tc, uintptr_t pc)
     return e;
 }
 
+/* Every call-site entry goes stale (the loaded objects or the options
+ * changed).  When the generation wraps the entries are emptied too, so
+ * that none made 2^32 generations ago matches again. */
+static __attribute__((noinline)) void sites_forget(struct tcache *tc)
+{
+    if (++tc->sgen == 0) {
+        tc->sgen = 1;
+        if (tc->sites)
+            memset(tc->sites, 0, sites_bytes(tc->sbits));
+        tc->slast = tc->sprev = NULL;
+    }
+}
+
 static struct tcache *tcache(void)
 {
     struct tcache *tc = rm_tc;
@@ -667,8 +680,7 @@ static struct tcache *tcache(void)
         memset(tc->rules, 0, rules_bytes(tc->rbits));
         tc->nframes = 0;
         tc->tgen = 0;
-        if (++tc->sgen == 0)
-            tc->sgen = 1;
+        sites_forget(tc);
         tc->gen = g;
     }
     return tc;
@@ -1232,8 +1244,7 @@ static __attribute__((noinline)) void site_fill(struct tcache *tc, const struct 
         tc->smax = max;
         tc->sskip_lo = w->skip_lo;
         tc->sskip_hi = w->skip_hi;
-        if (++tc->sgen == 0)
-            tc->sgen = 1;
+        sites_forget(tc);
     }
     const unsigned n = tc->nframes;
     const uintptr_t cfa0 = from->cfa;
