@@ -121,10 +121,6 @@ struct rule {
     struct lrule l;
 };
 _Static_assert(sizeof(struct rule) == 16, "a rule is 16 bytes");
-static inline struct lrule lrule_of(const struct rule *ru)
-{
-    return ru->l;
-}
 
 /* The rule cache, per thread, two ways a set, 16 bytes a rule: 256 sets
  * (8 KiB) at first, four times bigger (emptied: it is a cache) each time
@@ -842,7 +838,7 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
             const struct rule *ru = rule_of(tc, look);
             RM_STAT(walked, 1);
             if (n)
-                nrl[n - 1] = lrule_of(ru);
+                nrl[n - 1] = ru->l;
             if (!(ru->l.bits & L_OK)) {
                 /* The dynamic linker's code without unwind information
                  * whose frame has rbp 0: the end of the stack, as libunwind
@@ -1212,7 +1208,7 @@ static inline struct lrule frame_rule(struct tcache *tc, unsigned i)
 {
     if (__builtin_expect(tc->rl[i].bits & L_VALID, 1))
         return tc->rl[i];
-    return lrule_of(rule_of(tc, tc->ra[i] - 1));
+    return rule_of(tc, tc->ra[i] - 1)->l;
 }
 
 /* Keep the capture just made (the thread's remembered frames, with stack
