@@ -917,7 +917,8 @@ static inline __attribute__((always_inline)) int capture(uintptr_t *pc, unsigned
          * kept), they are taken as the walk would find them, by their
          * kept rules: rbp restored through them, each rbp-based CFA
          * checked; where one differs, the walk goes on by rule from
-         * there.  (Most code has none: one flag test a frame.) */
+         * there.  (Most code has none: eight frames' flags tested a
+         * load.) */
         unsigned k = (unsigned)j;
         bool differs = false;
         while (k > m) {
@@ -1167,7 +1168,7 @@ struct site_words {
     uint16_t off[SITE_WORDS];
     uint64_t val[SITE_WORDS];
     unsigned n;
-    uintptr_t base, lo, hi;
+    uintptr_t base, hi;
     bool bp0;                 /* the entry rbp was used */
     uintptr_t bp, bp_at;      /* rbp now, and its slot (0: the entry register) */
     bool bp_kept;             /* its slot is a word already */
@@ -1252,7 +1253,8 @@ static __attribute__((noinline)) void site_fill(struct tcache *tc, const struct 
     if (!tc->complete && n < max)
         return;   /* ended otherwise (a signal frame): not by its words */
     struct site_words sw = { .base = cfa0 - 8, .bp = from->bp };
-    if (!rm_threads_self_stack(&sw.lo, &sw.hi))
+    uintptr_t lo;
+    if (!rm_threads_self_stack(&lo, &sw.hi))
         return;
     uintptr_t sp = cfa0;
     /* Links inner to outer: frame i's return address gives frame i-1,

@@ -282,18 +282,16 @@ static bool grow(struct rm_sdb_shard *sh)
     struct rm_sdb_slot *n = rm_mem_map(ncap * sizeof *n);
     if (!n)
         return false;
-    {
-        for (size_t i = 0; i <= sh->mask; i++) {
-            if (!sh->slots[i].id)
-                continue;
-            size_t j = (sh->slots[i].hash >> 8) & (ncap - 1);
-            while (n[j].id)
-                j = (j + 1) & (ncap - 1);
-            n[j] = sh->slots[i];
-        }
-        if (sh->slots != rm_sdb_first[sh - rm_sdb])
-            rm_mem_unmap(sh->slots, (sh->mask + 1) * sizeof *sh->slots);
+    for (size_t i = 0; i <= sh->mask; i++) {
+        if (!sh->slots[i].id)
+            continue;
+        size_t j = (sh->slots[i].hash >> 8) & (ncap - 1);
+        while (n[j].id)
+            j = (j + 1) & (ncap - 1);
+        n[j] = sh->slots[i];
     }
+    if (sh->slots != rm_sdb_first[sh - rm_sdb])
+        rm_mem_unmap(sh->slots, (sh->mask + 1) * sizeof *sh->slots);
     sh->slots = n;
     sh->mask = ncap - 1;
     return true;
